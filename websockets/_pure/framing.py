@@ -1,0 +1,480 @@
+"""
+Pure-Python twin of the frame parsing and building kernel.
+
+:class:`FrameParser` parses WebSocket frames (:rfc:`6455#section-5.2`) from a
+buffer that it owns, and :func:`build_frame` serializes one frame. The
+compiled twin, ``websockets._speedups.framing``, behaves identically: same
+frames, same exception types and messages, at the same points of the stream.
+
+Validation happens in stages, as soon as the bytes it needs are buffered,
+without waiting for the payload:
+
+1. with the first two bytes: the opcode (``"invalid opcode"``), the MASK bit
+   (``"incorrect masking"``) and the RSV bits (``"reserved bits must be 0"``);
+2. with the extended payload length: the length of control frames
+   (``"control frame too long"``), their FIN bit (``"fragmented control
+   frame"``) and ``max_size`` (:exc:`~websockets.exceptions.PayloadTooBig`).
+
+When a frame breaks several rules, the first one in this order is reported.
+
+"""
+
+from __future__ import annotations
+
+import operator
+
+from ..exceptions import PayloadTooBig, ProtocolError
+from ..frames import OPCODES, Frame, Opcode
+
+
+__all__ = ["FrameParser", "build_frame"]
+
+
+MIN_CAPACITY = 65536
+"""Smallest buffer that the parser allocates, in bytes."""
+
+READ_SIZE = 65536
+"""Minimum free space that :meth:`FrameParser.get_buffer` offers."""
+
+SHRINK_THRESHOLD = 4 * 65536
+"""Above this capacity, the parser releases its buffer once it's empty."""
+
+MAX_RESERVE = 16 * 1024 * 1024
+"""Largest allocation made in advance for the rest of a pending frame."""
+
+
+def _unmask(data: memoryview, mask: bytes) -> bytes:
+    # RFC 6455 §5.3: octet i of the payload is XORed with octet i % 4 of the
+    # masking key. XORing two big integers is the fastest way in pure Python.
+    length = len(data)
+    mask_repeated = (mask * ((length + 3) >> 2))[:length]
+    return (
+        int.from_bytes(data, "little") ^ int.from_bytes(mask_repeated, "little")
+    ).to_bytes(length, "little")
+
+
+class FrameParser:
+    """
+    Parse WebSocket frames from a buffer that the parser owns.
+
+    Bytes come in with :meth:`feed` or, without copying, with
+    :meth:`get_buffer` followed by :meth:`buffer_updated`. Frames come out
+    of :meth:`next_frame` or :meth:`frames`.
+
+    After :meth:`next_frame` or :meth:`frames` raises an exception, the
+    parser is failed: the bytes of the offending frame stay buffered (see
+    :meth:`take_buffer`) and later calls raise ``ProtocolError("parser
+    failed")``.
+
+    Args:
+        mask: Whether incoming frames must be masked, i.e. whether we are the
+            server; if :obj:`False`, they must not be masked
+            (:rfc:`6455#section-5.1`).
+        max_size: Maximum payload size of a frame in bytes, or :obj:`None`
+            for no limit.
+        allowed_rsv: RSV bits that negotiated extensions allow, as a mask of
+            their positions in the first byte of a frame: ``0x40`` for RSV1,
+            ``0x20`` for RSV2, ``0x10`` for RSV3.
+
+    """
+
+    def __init__(
+        self,
+        *,
+        mask: bool,
+        max_size: int | None = None,
+        allowed_rsv: int = 0,
+    ) -> None:
+        self._mask = True if mask else False
+        self.max_size = max_size
+        self.allowed_rsv = allowed_rsv
+        self._failed = False
+        # Unconsumed bytes are self._buffer[self._start:self._end]; the space
+        # after self._end is free. We never resize self._buffer in place,
+        # because views returned by get_buffer() may still exist: we replace
+        # it with a new bytearray instead.
+        self._buffer = bytearray()
+        self._view = memoryview(self._buffer)
+        self._start = 0
+        self._end = 0
+
+    @property
+    def max_size(self) -> int | None:
+        """Maximum payload size of a frame in bytes, or :obj:`None`."""
+        return self._max_size
+
+    @max_size.setter
+    def max_size(self, value: int | None) -> None:
+        if value is not None:
+            try:
+                value = operator.index(value)
+            except TypeError:
+                raise TypeError(
+                    f"max_size must be an int or None, not {type(value).__name__}"
+                ) from None
+            if value < 0:
+                raise ValueError("max_size must be >= 0")
+        self._max_size = value
+
+    @property
+    def allowed_rsv(self) -> int:
+        """RSV bits that extensions allow: a combination of 0x40, 0x20, 0x10."""
+        return self._allowed_rsv
+
+    @allowed_rsv.setter
+    def allowed_rsv(self, value: int) -> None:
+        try:
+            value = operator.index(value)
+        except TypeError:
+            raise TypeError(
+                f"allowed_rsv must be an int, not {type(value).__name__}"
+            ) from None
+        if value & ~0x70:
+            raise ValueError("allowed_rsv must be a combination of 0x40, 0x20, 0x10")
+        self._allowed_rsv = value
+
+    @property
+    def buffered(self) -> int:
+        """Number of bytes received but not consumed yet."""
+        return self._end - self._start
+
+    @property
+    def capacity(self) -> int:
+        """Size of the internal buffer in bytes, for diagnostics and tests."""
+        return len(self._buffer)
+
+    def _reserve(self, size: int) -> None:
+        """
+        Make at least ``size`` bytes of free space after the buffered bytes.
+
+        """
+        capacity = len(self._buffer)
+        if capacity - self._end >= size:
+            return
+        used = self._end - self._start
+        needed = used + size
+        if needed <= capacity and not (
+            capacity > SHRINK_THRESHOLD and needed <= capacity >> 2
+        ):
+            # Move the unconsumed bytes to the front. This reuses the space of
+            # consumed frames; assigning a slice of the same length doesn't
+            # resize the bytearray, so it works while views exist.
+            if used:
+                self._buffer[:used] = self._buffer[self._start : self._end]
+        else:
+            # Grow geometrically, so that receiving a large frame in small
+            # chunks copies it a bounded number of times, or shrink when
+            # most of a large buffer is unused.
+            new_capacity = max(needed, MIN_CAPACITY)
+            if needed > capacity:
+                new_capacity = max(new_capacity, 2 * capacity)
+            buffer = bytearray(new_capacity)
+            buffer[:used] = self._view[self._start : self._end]
+            self._buffer = buffer
+            self._view = memoryview(buffer)
+        self._start = 0
+        self._end = used
+
+    def _pending(self) -> int:
+        """
+        Return how many bytes the partial frame at the front still needs.
+
+        Return 0 when its header isn't complete.
+
+        """
+        available = self._end - self._start
+        if available < 2:
+            return 0
+        start = self._start
+        buffer = self._buffer
+        head2 = buffer[start + 1]
+        length = head2 & 0x7F
+        header = 2
+        if length == 126:
+            header = 4
+            if available < header:
+                return 0
+            length = int.from_bytes(buffer[start + 2 : start + 4], "big")
+        elif length == 127:
+            header = 10
+            if available < header:
+                return 0
+            length = int.from_bytes(buffer[start + 2 : start + 10], "big")
+        if head2 & 0x80:
+            header += 4
+        return max(header + length - available, 0)
+
+    def feed(self, data: bytes | bytearray | memoryview) -> None:
+        """
+        Append a copy of ``data`` to the buffered bytes.
+
+        Raises:
+            TypeError: If ``data`` isn't a bytes-like object.
+
+        """
+        try:
+            view = memoryview(data)
+        except TypeError:
+            raise TypeError(
+                f"data must be a bytes-like object, not {type(data).__name__}"
+            ) from None
+        size = view.nbytes
+        self._reserve(size)
+        end = self._end
+        if size:
+            # cast("B") handles items bigger than a byte; tobytes() handles
+            # non-contiguous views.
+            if view.c_contiguous:
+                self._view[end : end + size] = view.cast("B")
+            else:
+                self._view[end : end + size] = view.tobytes()
+        self._end = end + size
+
+    def get_buffer(self, sizehint: int) -> memoryview:
+        """
+        Return a writable view of free space after the buffered bytes.
+
+        This implements :meth:`asyncio.BufferedProtocol.get_buffer`: write
+        received bytes into the view, then call :meth:`buffer_updated`.
+
+        The view is at least ``sizehint`` bytes long and at least 64 KiB. When
+        the header of a partial frame is buffered, it's large enough for the
+        rest of the frame, up to 16 MiB. Calling :meth:`feed` invalidates it.
+
+        """
+        size = operator.index(sizehint)
+        if size < READ_SIZE:
+            size = READ_SIZE
+        pending = self._pending()
+        if pending > size:
+            size = min(pending, max(MAX_RESERVE, size))
+        self._reserve(size)
+        return self._view[self._end :]
+
+    def buffer_updated(self, nbytes: int) -> None:
+        """
+        Account for ``nbytes`` written at the start of the last view returned
+        by :meth:`get_buffer`.
+
+        Raises:
+            ValueError: If ``nbytes`` is negative or exceeds the free space.
+
+        """
+        nbytes = operator.index(nbytes)
+        if nbytes < 0 or nbytes > len(self._buffer) - self._end:
+            raise ValueError("nbytes out of range")
+        self._end += nbytes
+
+    def take_buffer(self) -> bytes:
+        """
+        Remove and return all the bytes that weren't consumed.
+
+        """
+        data = bytes(self._view[self._start : self._end])
+        self._start = self._end = 0
+        if len(self._buffer) > SHRINK_THRESHOLD:
+            self._release()
+        return data
+
+    def _release(self) -> None:
+        self._buffer = bytearray()
+        self._view = memoryview(self._buffer)
+
+    def _fail(self, exc: Exception) -> Exception:
+        self._failed = True
+        return exc
+
+    def next_frame(self) -> Frame | None:
+        """
+        Parse the next frame, if it's entirely buffered.
+
+        Returns:
+            The frame, or :obj:`None` if more bytes are needed.
+
+        Raises:
+            ProtocolError: If the frame breaks the protocol or if the parser
+                failed before.
+            PayloadTooBig: If the frame's payload exceeds ``max_size``.
+
+        """
+        if self._failed:
+            raise ProtocolError("parser failed")
+
+        # RFC 6455 §5.2: base framing protocol.
+        start = self._start
+        available = self._end - start
+        if available < 2:
+            return None
+        buffer = self._buffer
+        head1 = buffer[start]
+        head2 = buffer[start + 1]
+
+        opcode = OPCODES[head1 & 0x0F]
+        if opcode is None:
+            raise self._fail(ProtocolError("invalid opcode"))
+        # RFC 6455 §5.1: a server MUST close the connection upon receiving an
+        # unmasked frame; a client, upon receiving a masked frame.
+        if (True if head2 & 0x80 else False) is not self._mask:
+            raise self._fail(ProtocolError("incorrect masking"))
+        # RFC 6455 §5.2: RSV bits MUST be 0 unless an extension defines them.
+        if head1 & 0x70 & ~self._allowed_rsv:
+            raise self._fail(ProtocolError("reserved bits must be 0"))
+
+        length = head2 & 0x7F
+        header = 2
+        if length == 126:
+            header = 4
+            if available < header:
+                return None
+            length = (buffer[start + 2] << 8) | buffer[start + 3]
+        elif length == 127:
+            # RFC 6455 §5.2 says that the most significant bit MUST be 0. Like
+            # websockets, we don't check it: such a length is just huge.
+            header = 10
+            if available < header:
+                return None
+            length = int.from_bytes(buffer[start + 2 : start + 10], "big")
+
+        if head1 & 0x08:
+            # RFC 6455 §5.5: control frames MUST have a payload length of 125
+            # bytes or less and MUST NOT be fragmented.
+            if length > 125:
+                raise self._fail(ProtocolError("control frame too long"))
+            if not head1 & 0x80:
+                raise self._fail(ProtocolError("fragmented control frame"))
+        max_size = self._max_size
+        if max_size is not None and length > max_size:
+            raise self._fail(PayloadTooBig(length, max_size))
+
+        if self._mask:
+            header += 4
+        if available - header < length:
+            return None
+
+        begin = start + header
+        end = begin + length
+        if self._mask:
+            data = _unmask(self._view[begin:end], bytes(buffer[begin - 4 : begin]))
+        else:
+            data = bytes(self._view[begin:end])
+
+        if end == self._end:
+            self._start = self._end = 0
+            if len(buffer) > SHRINK_THRESHOLD:
+                self._release()
+        else:
+            self._start = end
+
+        return Frame(
+            opcode,
+            data,
+            True if head1 & 0x80 else False,
+            True if head1 & 0x40 else False,
+            True if head1 & 0x20 else False,
+            True if head1 & 0x10 else False,
+        )
+
+    def frames(self) -> list[Frame]:
+        """
+        Parse all the frames that are entirely buffered.
+
+        If a frame is invalid after some valid frames, return the valid
+        frames; the next call raises the exception.
+
+        Raises:
+            ProtocolError: If the first frame breaks the protocol or if the
+                parser failed before.
+            PayloadTooBig: If the first frame's payload exceeds ``max_size``.
+
+        """
+        frames: list[Frame] = []
+        while True:
+            try:
+                frame = self.next_frame()
+            except (ProtocolError, PayloadTooBig):
+                if not frames:
+                    raise
+                # Report the error on the next call, after the caller has
+                # processed the valid frames.
+                self._failed = False
+                return frames
+            if frame is None:
+                return frames
+            frames.append(frame)
+
+
+def build_frame(
+    opcode: int,
+    data: bytes | bytearray | memoryview,
+    fin: bool,
+    rsv: int,
+    mask_key: bytes | None,
+) -> bytes:
+    """
+    Serialize a WebSocket frame.
+
+    The frame isn't validated: :meth:`~websockets.frames.Frame.check` does
+    that before.
+
+    Args:
+        opcode: Opcode, between 0 and 15.
+        data: Payload.
+        fin: FIN bit.
+        rsv: RSV bits as a mask of their positions in the first byte: ``0x40``
+            for RSV1, ``0x20`` for RSV2, ``0x10`` for RSV3.
+        mask_key: Masking key (4 bytes), or :obj:`None` to send the payload
+            unmasked.
+
+    Raises:
+        TypeError: If an argument has the wrong type.
+        ValueError: If ``opcode`` or ``rsv`` is out of range, or if
+            ``mask_key`` isn't 4 bytes long.
+
+    """
+    try:
+        opcode = operator.index(opcode)
+    except TypeError:
+        raise TypeError(f"opcode must be an int, not {type(opcode).__name__}") from None
+    if not 0 <= opcode <= 15:
+        raise ValueError("opcode must be between 0 and 15")
+    try:
+        rsv = operator.index(rsv)
+    except TypeError:
+        raise TypeError(f"rsv must be an int, not {type(rsv).__name__}") from None
+    if rsv & ~0x70:
+        raise ValueError("rsv must be a combination of 0x40, 0x20, 0x10")
+    try:
+        view = memoryview(data)
+    except TypeError:
+        raise TypeError(
+            f"data must be a bytes-like object, not {type(data).__name__}"
+        ) from None
+    if mask_key is not None:
+        try:
+            mask_view = memoryview(mask_key)
+        except TypeError:
+            raise TypeError(
+                f"mask_key must be a bytes-like object or None, "
+                f"not {type(mask_key).__name__}"
+            ) from None
+        if mask_view.nbytes != 4:
+            raise ValueError("mask_key must be 4 bytes long")
+        mask_key = mask_view.tobytes()
+
+    payload = view.tobytes() if type(data) is not bytes else data
+    length = len(payload)
+
+    # RFC 6455 §5.2: the payload length uses the minimal number of bytes.
+    head1 = (0x80 if fin else 0) | rsv | opcode
+    head2 = 0x80 if mask_key is not None else 0
+    if length < 126:
+        header = bytes((head1, head2 | length))
+    elif length < 65536:
+        header = bytes((head1, head2 | 126)) + length.to_bytes(2, "big")
+    else:
+        header = bytes((head1, head2 | 127)) + length.to_bytes(8, "big")
+
+    if mask_key is None:
+        return header + payload
+    # RFC 6455 §5.3: the masking key follows the length.
+    return header + mask_key + _unmask(memoryview(payload), mask_key)
