@@ -59,6 +59,9 @@ enum {
 /* Below this length, the scalar loop beats the call through a pointer. */
 #define WS_XOR_SMALL 16
 
+/* From this length on, the SIMD loops align their stores first. */
+#define WS_XOR_ALIGN_MIN 512
+
 /* mask points to the 4 mask bytes already rotated by the phase. */
 typedef void (*ws_xor_fn_t)(unsigned char *dst, const unsigned char *src,
                             size_t n, const unsigned char *mask);
@@ -116,13 +119,15 @@ ws_xor_sse2(unsigned char *dst, const unsigned char *src, size_t n,
     __m128i vm;
     size_t head, i, k;
 
-    /* Align the stores: loads may straddle cache lines, but stores that
-       do so are more expensive. The mask is rotated by the head length. */
-    head = (size_t)(-(uintptr_t)dst) & 15;
-    if (head > n) {
-        head = n;
+    /* Align the stores on long inputs: loads may straddle cache lines, but
+       such stores cost more; storeu is as fast as store on aligned data.
+       Short inputs don't amortize the extra steps.
+       The mask is rotated by the length of the unaligned head. */
+    head = 0;
+    if (n >= WS_XOR_ALIGN_MIN) {
+        head = (size_t)(-(uintptr_t)dst) & 15;
+        ws_xor_word(dst, src, head, mask);
     }
-    ws_xor_bytes(dst, src, head, mask);
     for (k = 0; k < 4; k++) {
         rot[k] = mask[(head + k) & 3];
     }
@@ -134,16 +139,16 @@ ws_xor_sse2(unsigned char *dst, const unsigned char *src, size_t n,
         __m128i b = _mm_loadu_si128((const __m128i *)(src + i + 16));
         __m128i c = _mm_loadu_si128((const __m128i *)(src + i + 32));
         __m128i d = _mm_loadu_si128((const __m128i *)(src + i + 48));
-        _mm_store_si128((__m128i *)(dst + i), _mm_xor_si128(a, vm));
-        _mm_store_si128((__m128i *)(dst + i + 16), _mm_xor_si128(b, vm));
-        _mm_store_si128((__m128i *)(dst + i + 32), _mm_xor_si128(c, vm));
-        _mm_store_si128((__m128i *)(dst + i + 48), _mm_xor_si128(d, vm));
+        _mm_storeu_si128((__m128i *)(dst + i), _mm_xor_si128(a, vm));
+        _mm_storeu_si128((__m128i *)(dst + i + 16), _mm_xor_si128(b, vm));
+        _mm_storeu_si128((__m128i *)(dst + i + 32), _mm_xor_si128(c, vm));
+        _mm_storeu_si128((__m128i *)(dst + i + 48), _mm_xor_si128(d, vm));
     }
     for (; i + 16 <= n; i += 16) {
         __m128i a = _mm_loadu_si128((const __m128i *)(src + i));
-        _mm_store_si128((__m128i *)(dst + i), _mm_xor_si128(a, vm));
+        _mm_storeu_si128((__m128i *)(dst + i), _mm_xor_si128(a, vm));
     }
-    ws_xor_bytes(dst + i, src + i, n - i, rot);
+    ws_xor_word(dst + i, src + i, n - i, rot);
 }
 #endif
 
@@ -157,11 +162,11 @@ ws_xor_avx2(unsigned char *dst, const unsigned char *src, size_t n,
     __m256i vm;
     size_t head, i, k;
 
-    head = (size_t)(-(uintptr_t)dst) & 31;
-    if (head > n) {
-        head = n;
+    head = 0;
+    if (n >= WS_XOR_ALIGN_MIN) {
+        head = (size_t)(-(uintptr_t)dst) & 31;
+        ws_xor_word(dst, src, head, mask);
     }
-    ws_xor_bytes(dst, src, head, mask);
     for (k = 0; k < 4; k++) {
         rot[k] = mask[(head + k) & 3];
     }
@@ -173,22 +178,22 @@ ws_xor_avx2(unsigned char *dst, const unsigned char *src, size_t n,
         __m256i b = _mm256_loadu_si256((const __m256i *)(src + i + 32));
         __m256i c = _mm256_loadu_si256((const __m256i *)(src + i + 64));
         __m256i d = _mm256_loadu_si256((const __m256i *)(src + i + 96));
-        _mm256_store_si256((__m256i *)(dst + i), _mm256_xor_si256(a, vm));
-        _mm256_store_si256((__m256i *)(dst + i + 32), _mm256_xor_si256(b, vm));
-        _mm256_store_si256((__m256i *)(dst + i + 64), _mm256_xor_si256(c, vm));
-        _mm256_store_si256((__m256i *)(dst + i + 96), _mm256_xor_si256(d, vm));
+        _mm256_storeu_si256((__m256i *)(dst + i), _mm256_xor_si256(a, vm));
+        _mm256_storeu_si256((__m256i *)(dst + i + 32), _mm256_xor_si256(b, vm));
+        _mm256_storeu_si256((__m256i *)(dst + i + 64), _mm256_xor_si256(c, vm));
+        _mm256_storeu_si256((__m256i *)(dst + i + 96), _mm256_xor_si256(d, vm));
     }
     for (; i + 32 <= n; i += 32) {
         __m256i a = _mm256_loadu_si256((const __m256i *)(src + i));
-        _mm256_store_si256((__m256i *)(dst + i), _mm256_xor_si256(a, vm));
+        _mm256_storeu_si256((__m256i *)(dst + i), _mm256_xor_si256(a, vm));
     }
     if (i + 16 <= n) {
         __m128i a = _mm_loadu_si128((const __m128i *)(src + i));
-        _mm_store_si128((__m128i *)(dst + i),
+        _mm_storeu_si128((__m128i *)(dst + i),
                         _mm_xor_si128(a, _mm256_castsi256_si128(vm)));
         i += 16;
     }
-    ws_xor_bytes(dst + i, src + i, n - i, rot);
+    ws_xor_word(dst + i, src + i, n - i, rot);
 }
 #endif
 

@@ -22,7 +22,8 @@ Three loops do the work:
 
 ``IMPLEMENTATION`` names the pre-pass in use: ``"avx2"`` or ``"word"`` (no
 pre-pass). The ``WEBSOCKETS_UTF8_IMPL`` environment variable, read at
-import, forces one of them when the CPU supports it.
+import, forces one of them when the CPU supports it; tests and benchmarks
+switch with ``_set_implementation()``.
 
 """
 
@@ -66,36 +67,50 @@ cdef Py_ssize_t _NOGIL_MIN_SIZE = 65536
 
 cdef bint _use_avx2 = False
 
-IMPLEMENTATIONS = ("word", "avx2") if ws_utf8_avx2_supported() else ("word",)
-"""Pre-passes supported by this build on this CPU."""
+# Pre-passes this build knows, from slowest to fastest.
+_IMPLEMENTATIONS = ("word", "avx2")
 
 IMPLEMENTATION = "word"
-"""Pre-pass in use."""
+"""Name of the pre-pass in use: ``"avx2"`` or ``"word"`` (none)."""
 
 
-def _select_implementation(name):
+def _supported_implementations():
     """
-    Choose the pre-pass (for tests and benchmarks).
+    Return the names of the pre-passes that this CPU can run.
 
-    Args:
-        name: ``"avx2"`` or ``"word"``.
+    They're sorted from slowest to fastest; the last one is the default.
+
+    """
+    return ("word", "avx2") if ws_utf8_avx2_supported() else ("word",)
+
+
+def _set_implementation(name):
+    """
+    Switch to the pre-pass called ``name``, for tests and benchmarks.
 
     Raises:
-        ValueError: If ``name`` isn't supported by this build or CPU.
+        ValueError: If ``name`` isn't ``"word"`` or ``"avx2"``.
+        RuntimeError: If this CPU, or this build, can't run that pre-pass.
 
     """
     global _use_avx2, IMPLEMENTATION
-    if name not in IMPLEMENTATIONS:
-        raise ValueError(f"unsupported UTF-8 implementation: {name!r}")
+    if name not in _IMPLEMENTATIONS:
+        raise ValueError(
+            f"unknown utf8 implementation {name!r}: expected 'word' or 'avx2'"
+        )
+    if name not in _supported_implementations():
+        raise RuntimeError(
+            f"this CPU doesn't support the {name} utf8 implementation"
+        )
     _use_avx2 = name == "avx2"
     IMPLEMENTATION = name
 
 
-# The fastest pre-pass, unless the environment asks for a supported one.
-_select_implementation(
+# The fastest pre-pass, unless WEBSOCKETS_UTF8_IMPL names a supported one.
+_set_implementation(
     os.environ.get("WEBSOCKETS_UTF8_IMPL")
-    if os.environ.get("WEBSOCKETS_UTF8_IMPL") in IMPLEMENTATIONS
-    else "avx2" if "avx2" in IMPLEMENTATIONS else "word"
+    if os.environ.get("WEBSOCKETS_UTF8_IMPL") in _supported_implementations()
+    else _supported_implementations()[len(_supported_implementations()) - 1]
 )
 
 

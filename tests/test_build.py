@@ -11,6 +11,7 @@ and ``-m "not build"`` deselects them during development.
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import pathlib
 import shutil
@@ -66,9 +67,7 @@ def ignore_generated(directory, names):
     }
     # Generated C sits next to its .pyx; hand-written C (if any) stays.
     ignored |= {
-        name
-        for name in names
-        if name.endswith(".c") and name[:-2] + ".pyx" in names
+        name for name in names if name.endswith(".c") and name[:-2] + ".pyx" in names
     }
     return ignored
 
@@ -124,7 +123,16 @@ def sdist(source_tree, tmp_path_factory):
     """
     dist_dir = tmp_path_factory.mktemp("sdist")
     run(
-        [sys.executable, "-m", "build", "--sdist", "--no-isolation", "--outdir", dist_dir, "."],
+        [
+            sys.executable,
+            "-m",
+            "build",
+            "--sdist",
+            "--no-isolation",
+            "--outdir",
+            dist_dir,
+            ".",
+        ],
         cwd=source_tree,
     )
     (path,) = dist_dir.glob("*.tar.gz")
@@ -202,7 +210,16 @@ def build_wheel(sdist_tree, tmp_path, **env):
     shutil.copytree(sdist_tree, tree)
     dist_dir = tmp_path / "dist"
     result = run(
-        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", dist_dir, "."],
+        [
+            sys.executable,
+            "-m",
+            "build",
+            "--wheel",
+            "--no-isolation",
+            "--outdir",
+            dist_dir,
+            ".",
+        ],
         cwd=tree,
         env=build_env(**env),
         check=False,
@@ -213,9 +230,7 @@ def build_wheel(sdist_tree, tmp_path, **env):
 
 def compiled_files(wheel):
     with zipfile.ZipFile(wheel) as archive:
-        return [
-            name for name in archive.namelist() if name.endswith((".so", ".pyd"))
-        ]
+        return [name for name in archive.namelist() if name.endswith((".so", ".pyd"))]
 
 
 def test_build_extension_unset_falls_back_to_pure_python(sdist_tree, tmp_path):
@@ -267,12 +282,13 @@ def venv_without_cython(tmp_path):
     bindir = "Scripts" if sys.platform == "win32" else "bin"
     python = venv / bindir / ("python.exe" if sys.platform == "win32" else "python")
 
-    import setuptools
-
-    site_packages = pathlib.Path(setuptools.__file__).parent.parent
+    # Setuptools registers its commands through entry points in its metadata,
+    # hence the .dist-info directory.
+    distribution = importlib.metadata.distribution("setuptools")
+    site_packages = pathlib.Path(distribution.locate_file(""))
     only_setuptools = tmp_path / "only-setuptools"
     only_setuptools.mkdir()
-    for name in ["setuptools", "_distutils_hack", "pkg_resources"]:
+    for name in {pathlib.Path(str(file)).parts[0] for file in distribution.files or []}:
         if (site_packages / name).is_dir():
             (only_setuptools / name).symlink_to(site_packages / name)
     purelib = run(
@@ -293,8 +309,18 @@ def test_sdist_installs_compiled_kernels_without_cython(
     python = venv_without_cython
     # --no-index: pip can't fetch Cython behind our back either.
     run(
-        [python, "-m", "pip", "wheel", "--no-index", "--no-build-isolation",
-         "--no-deps", "--wheel-dir", tmp_path / "wheels", sdist],
+        [
+            python,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-index",
+            "--no-build-isolation",
+            "--no-deps",
+            "--wheel-dir",
+            tmp_path / "wheels",
+            sdist,
+        ],
         cwd=tmp_path,
         env=build_env(BUILD_EXTENSION="yes"),
     )

@@ -59,7 +59,9 @@ class StreamReader:
             # Fail as soon as the limit is exceeded, without waiting for a LF
             # that a malicious peer might never send.
             if p > m:
-                raise too_long_exc_type(f"read {p} bytes, expected no more than {m} bytes")
+                raise too_long_exc_type(
+                    f"read {p} bytes, expected no more than {m} bytes"
+                )
             if self.eof:
                 raise EOFError(f"stream ends after {p} bytes, before end of line")
             yield
@@ -117,7 +119,9 @@ class StreamReader:
         while not self.eof:
             p = len(self.buffer)
             if p > m:
-                raise too_long_exc_type(f"read {p} bytes, expected no more than {m} bytes")
+                raise too_long_exc_type(
+                    f"read {p} bytes, expected no more than {m} bytes"
+                )
             yield
         r = self.buffer[:]
         del self.buffer[:]

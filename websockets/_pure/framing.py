@@ -24,7 +24,7 @@ from __future__ import annotations
 import operator
 
 from ..exceptions import PayloadTooBig, ProtocolError
-from ..frames import OPCODES, Frame, Opcode
+from ..frames import OPCODES, Frame
 
 
 __all__ = ["FrameParser", "build_frame"]

@@ -27,9 +27,15 @@ import contextlib
 import logging
 import random
 import struct
-import sys
 import uuid
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Iterable, Mapping
+from collections.abc import (
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Iterable,
+    Iterator,
+    Mapping,
+)
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, cast, overload
 
@@ -49,9 +55,7 @@ if TYPE_CHECKING:
     from ..protocol import Event, Protocol, State
 
 
-if sys.version_info[:2] >= (3, 11):  # pragma: no cover
-    from typing import Self
-else:  # pragma: no cover
+if TYPE_CHECKING:
     from typing_extensions import Self
 
 
@@ -577,7 +581,7 @@ class Connection(asyncio.BufferedProtocol):
 
     async def _send_fragments(
         self,
-        chunks: Iterator_[DataLike] | None,
+        chunks: Iterator[DataLike] | None,
         achunks: AsyncIterator[DataLike] | None,
         text: bool | None,
     ) -> None:
@@ -1154,73 +1158,3 @@ class Connection(asyncio.BufferedProtocol):
         # close the transport once its write buffer is flushed.
         return None
 
-
-# Type alias for regular iterators, kept apart for readability.
-Iterator_ = Iterable
-if TYPE_CHECKING:
-    from collections.abc import Iterator as Iterator_  # noqa: F811
-
-
-def broadcast(
-    connections: Iterable[Connection],
-    message: DataLike,
-    raise_exceptions: bool = False,
-    *,
-    text: bool | None = None,
-) -> None:
-    """
-    Broadcast a message to several WebSocket connections.
-
-    See :func:`websockets.asyncio.server.broadcast`.
-
-    """
-    if isinstance(message, str):
-        send_method = "send_binary" if text is False else "send_text"
-        payload = message.encode()
-    elif isinstance(message, BytesLike):
-        send_method = "send_text" if text else "send_binary"
-        payload = bytes(message)
-    else:
-        raise TypeError("data must be str or bytes")
-
-    if raise_exceptions:
-        if sys.version_info[:2] < (3, 11):  # pragma: no cover
-            raise ValueError("raise_exceptions requires at least Python 3.11")
-        exceptions: list[Exception] = []
-
-    for connection in connections:
-        exception: Exception
-
-        if connection.protocol.state != OPEN:
-            continue
-
-        if connection.send_in_progress is not None:
-            if raise_exceptions:
-                exception = ConcurrencyError("sending a fragmented message")
-                exceptions.append(exception)
-            else:
-                connection.logger.warning(
-                    "skipped broadcast: sending a fragmented message",
-                )
-            continue
-
-        try:
-            # Call connection.protocol.send_text or send_binary.
-            # Either way, message is already converted to bytes.
-            getattr(connection.protocol, send_method)(payload)
-            connection.send_data()
-        except Exception as write_exception:
-            if raise_exceptions:
-                exception = RuntimeError("failed to write message")
-                exception.__cause__ = write_exception
-                exceptions.append(exception)
-            else:
-                connection.logger.warning(
-                    "skipped broadcast: failed to write message: %s",
-                    "".join(
-                        __import__("traceback").format_exception_only(write_exception)
-                    ).strip(),
-                )
-
-    if raise_exceptions and exceptions:
-        raise ExceptionGroup("skipped broadcast", exceptions)  # noqa: F821

@@ -29,7 +29,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any, Literal, overload
 
 from ..exceptions import ConcurrencyError
-from ..frames import OP_BINARY, OP_CONT, OP_TEXT, Frame
+from ..frames import OP_TEXT, Frame
 from ..typing import Data
 
 
@@ -142,7 +142,7 @@ class Assembler:
                 self.paused = False
                 self.resume()
             if decode is None:
-                decode = frame.opcode is OP_TEXT
+                decode = frame.opcode == OP_TEXT
             data = frame.data
             if decode:
                 return data.decode() if type(data) is bytes else bytes(data).decode()
@@ -177,7 +177,7 @@ class Assembler:
         self.maybe_resume()
 
         if decode is None:
-            decode = chunks[0].opcode is OP_TEXT
+            decode = chunks[0].opcode == OP_TEXT
         data = b"".join(frame.data for frame in chunks)
         return data.decode() if decode else data
 
@@ -224,7 +224,7 @@ class Assembler:
                 self.maybe_resume()
                 if first:
                     if decode is None:
-                        decode = frame.opcode is OP_TEXT
+                        decode = frame.opcode == OP_TEXT
                     if decode:
                         import codecs
 
@@ -297,6 +297,3 @@ class Assembler:
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
 
-
-# Kept for parity with the names websockets exposes in this module.
-_DATA_OPCODES = (OP_TEXT, OP_BINARY, OP_CONT)

@@ -267,9 +267,7 @@ class _Parameters:
     client_max_window_bits: int | Literal[True] | None = None
 
     @classmethod
-    def parse(
-        cls, params: Sequence[ExtensionParameter], *, offer: bool
-    ) -> _Parameters:
+    def parse(cls, params: Sequence[ExtensionParameter], *, offer: bool) -> _Parameters:
         """
         Parse ``(name, value)`` pairs from a client offer or a server response.
 

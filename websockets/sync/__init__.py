@@ -1,0 +1,4 @@
+"""
+Threading implementation of WebSocket clients and servers.
+
+"""
