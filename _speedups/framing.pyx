@@ -36,11 +36,13 @@ from libc.string cimport memcpy, memmove
 
 from _xor cimport xor_mask_copy
 
+import secrets as _secrets
+
 from websockets.exceptions import PayloadTooBig, ProtocolError
 from websockets.frames import OPCODES, Frame
 
 
-__all__ = ["FrameParser", "build_frame"]
+__all__ = ["FrameParser", "FrameWriter", "build_frame", "MASK_POOL_SIZE"]
 
 
 cdef extern from *:
@@ -58,6 +60,7 @@ cdef enum:
     MIN_CAPACITY = 65536
     READ_SIZE = 65536
     SHRINK_THRESHOLD = 4 * 65536
+    MASK_POOL_SIZE = 4096
     MAX_RESERVE = 16 * 1024 * 1024
 
 cdef unsigned long long ULL_MAX = 0xFFFFFFFFFFFFFFFFULL
@@ -121,6 +124,7 @@ cdef class FrameParser:
     cdef bint _has_max_size
     cdef unsigned long long _max_length
     cdef int _allowed_rsv
+    cdef unsigned char _head1
 
     def __init__(self, *, mask, max_size=None, allowed_rsv=0):
         self._mask = True if mask else False
@@ -427,6 +431,7 @@ cdef class FrameParser:
         else:
             self._start = start
 
+        self._head1 = head1
         return _new_frame(<object>opcode, data, head1)
 
     def next_frame(self):
@@ -437,6 +442,29 @@ cdef class FrameParser:
 
         """
         return self._next_frame()
+
+    def parse_into(self, list events, object validate_text):
+        """
+        Parse buffered frames, appending whole messages to ``events``.
+
+        See :meth:`websockets._pure.framing.FrameParser.parse_into`.
+
+        """
+        cdef object frame
+        cdef unsigned char head1
+        while True:
+            frame = self._next_frame()
+            if frame is None:
+                return None
+            head1 = self._head1
+            # FIN set, no RSV bit, and TEXT or BINARY.
+            if head1 == 0x82:
+                events.append(frame)
+            elif head1 == 0x81:
+                validate_text(frame.data)
+                events.append(frame)
+            else:
+                return frame
 
     def frames(self):
         """
@@ -461,19 +489,12 @@ cdef class FrameParser:
             frames.append(frame)
 
 
-def build_frame(opcode, data, fin, rsv, mask_key):
-    """
-    Serialize a WebSocket frame.
-
-    See :func:`websockets._pure.framing.build_frame`.
-
-    """
+cdef object _build_frame(object opcode, object data, object fin, object rsv,
+                         const unsigned char* mask):
+    # Serialize a frame; mask is NULL or points to a 4-byte masking key.
     cdef int overflow = 0
     cdef long long op, bits
     cdef Py_buffer data_view
-    cdef Py_buffer mask_view
-    cdef bint masked = mask_key is not None
-    cdef unsigned char mask_bytes[4]
     cdef Py_ssize_t length, header, i
     cdef unsigned char* out
     cdef unsigned char head1
@@ -494,29 +515,6 @@ def build_frame(opcode, data, fin, rsv, mask_key):
         data = memoryview(data).tobytes()
         PyObject_GetBuffer(data, &data_view, PyBUF_SIMPLE)
     try:
-        if masked:
-            if PyBytes_CheckExact(mask_key):
-                if PyBytes_GET_SIZE(mask_key) != 4:
-                    raise ValueError("mask_key must be 4 bytes long")
-                memcpy(mask_bytes, PyBytes_AS_STRING(mask_key), 4)
-            else:
-                if not PyObject_CheckBuffer(mask_key):
-                    raise TypeError(
-                        f"mask_key must be a bytes-like object or None, "
-                        f"not {type(mask_key).__name__}"
-                    )
-                try:
-                    PyObject_GetBuffer(mask_key, &mask_view, PyBUF_SIMPLE)
-                except BufferError:
-                    mask_key = memoryview(mask_key).tobytes()
-                    PyObject_GetBuffer(mask_key, &mask_view, PyBUF_SIMPLE)
-                try:
-                    if mask_view.len != 4:
-                        raise ValueError("mask_key must be 4 bytes long")
-                    memcpy(mask_bytes, mask_view.buf, 4)
-                finally:
-                    PyBuffer_Release(&mask_view)
-
         length = data_view.len
         # RFC 6455 §5.2: the payload length uses the minimal number of bytes.
         if length < 126:
@@ -525,7 +523,7 @@ def build_frame(opcode, data, fin, rsv, mask_key):
             header = 4
         else:
             header = 10
-        if masked:
+        if mask != NULL:
             header += 4
         frame = PyBytes_FromStringAndSize(NULL, header + length)
         out = <unsigned char*>PyBytes_AS_STRING(frame)
@@ -541,13 +539,122 @@ def build_frame(opcode, data, fin, rsv, mask_key):
             out[1] = 127
             for i in range(8):
                 out[2 + i] = <unsigned char>((<unsigned long long>length) >> (56 - 8 * i))
-        if masked:
+        if mask != NULL:
             out[1] |= 0x80
             # RFC 6455 §5.3: the masking key follows the length.
-            memcpy(out + header - 4, mask_bytes, 4)
-            xor_mask_copy(out + header, <const unsigned char*>data_view.buf, length, mask_bytes, 0)
+            memcpy(out + header - 4, mask, 4)
+            xor_mask_copy(out + header, <const unsigned char*>data_view.buf, length, mask, 0)
         else:
             memcpy(out + header, data_view.buf, length)
     finally:
         PyBuffer_Release(&data_view)
     return frame
+
+
+def build_frame(opcode, data, fin, rsv, mask_key):
+    """
+    Serialize a WebSocket frame.
+
+    See :func:`websockets._pure.framing.build_frame`.
+
+    """
+    cdef Py_buffer mask_view
+    cdef unsigned char mask_bytes[4]
+    if mask_key is None:
+        return _build_frame(opcode, data, fin, rsv, NULL)
+    # Validate the other arguments first, like the pure twin does.
+    _index(opcode, "opcode")
+    _index(rsv, "rsv")
+    if not PyObject_CheckBuffer(data):
+        return _build_frame(opcode, data, fin, rsv, NULL)
+    if PyBytes_CheckExact(mask_key):
+        if PyBytes_GET_SIZE(mask_key) != 4:
+            _check_ranges(opcode, rsv)
+            raise ValueError("mask_key must be 4 bytes long")
+        memcpy(mask_bytes, PyBytes_AS_STRING(mask_key), 4)
+    else:
+        if not PyObject_CheckBuffer(mask_key):
+            _check_ranges(opcode, rsv)
+            raise TypeError(
+                f"mask_key must be a bytes-like object or None, "
+                f"not {type(mask_key).__name__}"
+            )
+        try:
+            PyObject_GetBuffer(mask_key, &mask_view, PyBUF_SIMPLE)
+        except BufferError:
+            mask_key = memoryview(mask_key).tobytes()
+            PyObject_GetBuffer(mask_key, &mask_view, PyBUF_SIMPLE)
+        try:
+            if mask_view.len != 4:
+                _check_ranges(opcode, rsv)
+                raise ValueError("mask_key must be 4 bytes long")
+            memcpy(mask_bytes, mask_view.buf, 4)
+        finally:
+            PyBuffer_Release(&mask_view)
+    return _build_frame(opcode, data, fin, rsv, mask_bytes)
+
+
+cdef int _check_ranges(object opcode, object rsv) except -1:
+    # Raise the errors about opcode and rsv before those about mask_key.
+    cdef int overflow = 0
+    cdef long long value
+    value = PyLong_AsLongLongAndOverflow(_index(opcode, "opcode"), &overflow)
+    if overflow or not 0 <= value <= 15:
+        raise ValueError("opcode must be between 0 and 15")
+    value = PyLong_AsLongLongAndOverflow(_index(rsv, "rsv"), &overflow)
+    if overflow or value & ~0x70:
+        raise ValueError("rsv must be a combination of 0x40, 0x20, 0x10")
+    return 0
+
+
+cdef class FrameWriter:
+    """
+    Serialize the outgoing frames of one connection.
+
+    See :class:`websockets._pure.framing.FrameWriter`.
+
+    """
+
+    cdef bint _mask
+    cdef bytes _pool
+    cdef Py_ssize_t _pos
+
+    def __init__(self, *, mask):
+        self._mask = True if mask else False
+        self._pool = b""
+        self._pos = 0
+
+    def write(self, opcode, data, fin, rsv):
+        """
+        Serialize a frame, masked with a fresh key if the writer masks.
+
+        See :meth:`websockets._pure.framing.FrameWriter.write`.
+
+        """
+        cdef Py_ssize_t pos
+        cdef bytes pool
+        if not self._mask:
+            return _build_frame(opcode, data, fin, rsv, NULL)
+        pos = self._pos
+        if pos + 4 > PyBytes_GET_SIZE(self._pool):
+            # Look secrets.token_bytes up at call time, so tests can patch it.
+            pool = _draw_pool()
+            self._pool = pool
+            pos = 0
+        self._pos = pos + 4
+        return _build_frame(
+            opcode,
+            data,
+            fin,
+            rsv,
+            <const unsigned char*>PyBytes_AS_STRING(self._pool) + pos,
+        )
+
+
+cdef bytes _draw_pool():
+    pool = _secrets.token_bytes(MASK_POOL_SIZE)
+    if not PyBytes_CheckExact(pool):
+        pool = bytes(pool)
+    if PyBytes_GET_SIZE(pool) < 4:
+        raise ValueError("secrets.token_bytes returned fewer than 4 bytes")
+    return pool

@@ -234,8 +234,19 @@ cdef int _scan(
             i += 1
         if i >= n:
             return _VALID
-        # Non-ASCII run: stay here while characters follow one another.
+        # Mixed run: stay here, one character at a time, until the next 8
+        # bytes are ASCII. Text in most scripts puts a few ASCII spaces and
+        # punctuation marks between non-ASCII words.
         while True:
+            if s[i] < 0x80:
+                i += 1
+                if i + 8 <= n:
+                    memcpy(&w0, s + i, 8)
+                    if not w0 & _HIGH_BITS:
+                        break
+                elif i >= n:
+                    return _VALID
+                continue
             status = _check_char(s, i, n, final, end)
             if status != _VALID:
                 start[0] = i
@@ -243,8 +254,6 @@ cdef int _scan(
             i = end[0]
             if i >= n:
                 return _VALID
-            if s[i] < 0x80:
-                break
 
 
 cdef object _error(

@@ -255,7 +255,10 @@ def test_mutable_mapping_helpers(headers):
     assert headers.pop("server") == "websockets"
     assert headers.setdefault("connection", "x") == "Upgrade"
     assert headers.setdefault("Upgrade", "websocket") == "websocket"
-    assert list(headers.raw_items()) == [("Connection", "Upgrade"), ("Upgrade", "websocket")]
+    assert list(headers.raw_items()) == [
+        ("Connection", "Upgrade"),
+        ("Upgrade", "websocket"),
+    ]
 
 
 def test_headers_have_no_instance_dict():

@@ -798,3 +798,164 @@ def test_hypothesis_valid_streams_round_trip(specs, mask, chunks_seed):
 )
 def test_hypothesis_arbitrary_bytes_agree(data, mask, max_size, allowed_rsv, chunks_seed):
     check_twins_agree(data, chunks_seed, mask=mask, max_size=max_size, allowed_rsv=allowed_rsv)
+
+
+# parse_into: whole messages in bulk, other frames returned.
+
+
+def collect(twin, data, **kwargs):
+    parser = twin.FrameParser(mask=False, **kwargs)
+    parser.feed(data)
+    events, returned = [], []
+    while True:
+        frame = parser.parse_into(events, lambda data: data.decode())
+        if frame is None:
+            return events, returned
+        returned.append((len(events), frame))
+
+
+@pytest.mark.parametrize("twin", TWINS)
+def test_parse_into_appends_whole_messages(twin):
+    events, returned = collect(twin, b"\x81\x02hi\x82\x01\x00\x81\x00")
+    assert events == [
+        Frame(Opcode.TEXT, b"hi"),
+        Frame(Opcode.BINARY, b"\x00"),
+        Frame(Opcode.TEXT, b""),
+    ]
+    assert returned == []
+
+
+@pytest.mark.parametrize("twin", TWINS)
+def test_parse_into_returns_control_frames_fragments_and_rsv_frames(twin):
+    data = (
+        b"\x81\x01a"  # whole text message
+        + b"\x89\x01p"  # ping
+        + b"\x01\x01b"  # first fragment
+        + b"\x80\x01c"  # last fragment
+        + b"\xc2\x01d"  # binary with RSV1
+        + b"\x82\x01e"  # whole binary message
+    )
+    events, returned = collect(twin, data, allowed_rsv=0x40)
+    assert events == [Frame(Opcode.TEXT, b"a"), Frame(Opcode.BINARY, b"e")]
+    assert returned == [
+        (1, Frame(Opcode.PING, b"p")),
+        (1, Frame(Opcode.TEXT, b"b", fin=False)),
+        (1, Frame(Opcode.CONT, b"c")),
+        (1, Frame(Opcode.BINARY, b"d", rsv1=True)),
+    ]
+
+
+@pytest.mark.parametrize("twin", TWINS)
+def test_parse_into_validates_text_and_propagates_errors(twin):
+    parser = twin.FrameParser(mask=False)
+    parser.feed(b"\x81\x01a\x81\x01\xff\x81\x01b")
+    events = []
+    with pytest.raises(UnicodeDecodeError) as raised:
+        parser.parse_into(events, lambda data: data.decode())
+    assert raised.value.start == 0
+    assert events == [Frame(Opcode.TEXT, b"a")]
+    # The invalid frame is consumed; the next one is still available.
+    assert parser.parse_into(events, lambda data: data.decode()) is None
+    assert events[-1] == Frame(Opcode.TEXT, b"b")
+
+
+@pytest.mark.parametrize("twin", TWINS)
+def test_parse_into_does_not_validate_binary(twin):
+    parser = twin.FrameParser(mask=False)
+    parser.feed(b"\x82\x01\xff")
+    events = []
+
+    def validate(data):
+        raise AssertionError("binary frames must not be validated")
+
+    assert parser.parse_into(events, validate) is None
+    assert events == [Frame(Opcode.BINARY, b"\xff")]
+
+
+@pytest.mark.parametrize("twin", TWINS)
+def test_parse_into_raises_protocol_errors(twin):
+    parser = twin.FrameParser(mask=True)
+    parser.feed(b"\x81\x01a")
+    with pytest.raises(ProtocolError, match="incorrect masking"):
+        parser.parse_into([], lambda data: None)
+
+
+def test_parse_into_twins_agree_on_random_streams():
+    rng = random.Random(7)
+    for _ in range(50):
+        chunks = []
+        for _ in range(rng.randrange(1, 20)):
+            opcode = rng.choice([1, 2, 9, 10])
+            fin = opcode >= 8 or rng.random() < 0.8
+            text = rng.random() < 0.9
+            body = "é".encode() * rng.randrange(0, 60) if text else bytes(
+                rng.randrange(256) for _ in range(rng.randrange(0, 100))
+            )
+            if opcode >= 8:
+                body = body[:125]
+            chunks.append(encode(opcode, body, fin=fin))
+        data = b"".join(chunks)
+        results = []
+        for twin in ALL_TWINS:
+            parser = twin.FrameParser(mask=False)
+            parser.feed(data)
+            events, returned = [], []
+            try:
+                while (frame := parser.parse_into(events, bytes.decode)) is not None:
+                    returned.append((len(events), frame))
+                outcome = None
+            except Exception as exc:
+                outcome = (type(exc), str(exc))
+            results.append((events, returned, outcome))
+        assert all(result == results[0] for result in results)
+
+
+# FrameWriter: masks with keys drawn in bulk from secrets.token_bytes.
+
+
+@pytest.mark.parametrize("twin", TWINS)
+def test_frame_writer_without_mask_matches_build_frame(twin):
+    writer = twin.FrameWriter(mask=False)
+    assert writer.write(1, b"hello", True, 0) == twin.build_frame(1, b"hello", True, 0, None)
+    assert writer.write(2, b"x" * 300, False, 0x40) == twin.build_frame(
+        2, b"x" * 300, False, 0x40, None
+    )
+
+
+@pytest.mark.parametrize("twin", TWINS)
+def test_frame_writer_masks_with_keys_from_secrets_token_bytes(twin):
+    pool = bytes(range(8))
+    with mock.patch("secrets.token_bytes", return_value=pool) as token_bytes:
+        writer = twin.FrameWriter(mask=True)
+        first = writer.write(1, b"hello", True, 0)
+        second = writer.write(1, b"hello", True, 0)
+        third = writer.write(1, b"hello", True, 0)
+    token_bytes.assert_called_with(twin.MASK_POOL_SIZE)
+    assert token_bytes.call_count == 2
+    assert first == twin.build_frame(1, b"hello", True, 0, pool[0:4])
+    assert second == twin.build_frame(1, b"hello", True, 0, pool[4:8])
+    assert third == twin.build_frame(1, b"hello", True, 0, pool[0:4])
+
+
+@pytest.mark.parametrize("twin", TWINS)
+def test_frame_writer_draws_distinct_keys(twin):
+    writer = twin.FrameWriter(mask=True)
+    keys = {writer.write(2, b"", True, 0)[2:6] for _ in range(2000)}
+    assert len(keys) > 1990
+
+
+@pytest.mark.parametrize("twin", TWINS)
+def test_frame_writer_rejects_short_random_pool(twin):
+    with mock.patch("secrets.token_bytes", return_value=b"\x00\x01"):
+        writer = twin.FrameWriter(mask=True)
+        with pytest.raises(ValueError, match="fewer than 4 bytes"):
+            writer.write(1, b"", True, 0)
+
+
+@pytest.mark.parametrize("twin", TWINS)
+def test_frame_writer_errors_match_build_frame(twin):
+    writer = twin.FrameWriter(mask=True)
+    with pytest.raises(ValueError, match="opcode must be between 0 and 15"):
+        writer.write(16, b"", True, 0)
+    with pytest.raises(TypeError, match="data must be a bytes-like object, not str"):
+        writer.write(1, "text", True, 0)

@@ -15,8 +15,9 @@ Kernels and the names they provide:
 ``utf8``
     ``validate_utf8(data) -> None`` and the incremental ``Utf8Validator``.
 ``framing``
-    ``FrameParser`` (parses frames from a buffer it owns) and
-    ``build_frame(opcode, data, fin, rsv, mask_key) -> bytes``.
+    ``FrameParser`` (parses frames from a buffer it owns),
+    ``FrameWriter`` (serializes a connection's frames, drawing mask keys in
+    bulk) and ``build_frame(opcode, data, fin, rsv, mask_key) -> bytes``.
 
 Environment switches, read once when this module is imported:
 
@@ -47,6 +48,7 @@ __all__ = [
     "validate_utf8",
     "Utf8Validator",
     "FrameParser",
+    "FrameWriter",
     "build_frame",
 ]
 
@@ -110,4 +112,5 @@ Utf8Validator = _utf8.Utf8Validator
 
 _framing = _active("framing")
 FrameParser = _framing.FrameParser
+FrameWriter = _framing.FrameWriter
 build_frame = _framing.build_frame

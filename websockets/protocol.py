@@ -89,11 +89,6 @@ SEND_EOF = b""
 """Sentinel signaling that the TCP connection must be half-closed."""
 
 
-# How many random bytes to draw at once for client mask keys. RFC 6455 §5.3
-# requires unpredictable masking keys from a strong source of entropy; one
-# system call per 1024 frames instead of one per frame.
-MASK_POOL_SIZE = 4096
-
 # Frame header bits for the RSV flags, in first-byte positions.
 RSV1, RSV2, RSV3 = 0x40, 0x20, 0x10
 
@@ -190,9 +185,8 @@ class Protocol:
         self.cur_text = False
         # True once EOF was received.
         self.eof_rcvd = False
-        # Pool of random bytes for client mask keys.
-        self.mask_pool = b""
-        self.mask_pos = 0
+        # Serializes outgoing frames; a client's writer masks them.
+        self.frame_writer = _accel.FrameWriter(mask=side is CLIENT)
         # Scratch buffer for get_buffer() during the opening handshake.
         self.handshake_buffer: bytearray | None = None
         # Mode of the input path: "http" while the handshake parser (or the
@@ -426,7 +420,10 @@ class Protocol:
         if self._state is not OPEN:
             raise InvalidState(f"connection is {self.state.name.lower()}")
         self.expect_continuation_frame = not fin
-        self.send_data_frame(0x00, data, fin)
+        if self.extensions or self.debug:
+            self.send_frame(Frame(OP_CONT, data, fin))
+        else:
+            self.writes.append(self.frame_writer.write(0x00, data, fin, 0))
 
     def send_text(self, data: BytesLike, fin: bool = True) -> None:
         """
@@ -448,8 +445,13 @@ class Protocol:
             raise ProtocolError("expected a continuation frame")
         if self._state is not OPEN:
             raise InvalidState(f"connection is {self.state.name.lower()}")
-        self.expect_continuation_frame = not fin
-        self.send_data_frame(0x01, data, fin)
+        if not fin:
+            self.expect_continuation_frame = True
+        if self.extensions or self.debug:
+            self.send_frame(Frame(OP_TEXT, data, fin))
+        else:
+            # Fast path: serialize without creating a Frame.
+            self.writes.append(self.frame_writer.write(0x01, data, fin, 0))
 
     def send_binary(self, data: BytesLike, fin: bool = True) -> None:
         """
@@ -471,8 +473,13 @@ class Protocol:
             raise ProtocolError("expected a continuation frame")
         if self._state is not OPEN:
             raise InvalidState(f"connection is {self.state.name.lower()}")
-        self.expect_continuation_frame = not fin
-        self.send_data_frame(0x02, data, fin)
+        if not fin:
+            self.expect_continuation_frame = True
+        if self.extensions or self.debug:
+            self.send_frame(Frame(OP_BINARY, data, fin))
+        else:
+            # Fast path: serialize without creating a Frame.
+            self.writes.append(self.frame_writer.write(0x02, data, fin, 0))
 
     def send_close(self, code: int | None = None, reason: str = "") -> None:
         """
@@ -732,10 +739,18 @@ class Protocol:
 
     def parse_frames(self) -> None:
         """Parse and process the frames available in the frame parser."""
-        next_frame = self.frame_parser.next_frame
+        parser = self.frame_parser
+        validate_text = _accel.validate_utf8
         try:
             while self.mode == "frames":
-                frame = next_frame()
+                # Fast path: whole messages go straight to the events, with
+                # the checks of recv_frame() done by the parser, unless a
+                # fragmented message is in progress, an extension may
+                # transform frames, or frames must be logged.
+                if self.cur_size is None and not self.extensions and not self.debug:
+                    frame = parser.parse_into(self.events, validate_text)
+                else:
+                    frame = parser.next_frame()
                 if frame is None:
                     return
                 if self.extensions:
@@ -888,33 +903,6 @@ class Protocol:
 
     # Private methods for sending events.
 
-    def next_mask_key(self) -> bytes:
-        """Draw a fresh masking key for a client frame (RFC 6455 §5.3)."""
-        pos = self.mask_pos
-        if pos + 4 > len(self.mask_pool):
-            # Look secrets.token_bytes up at call time, so tests can patch it.
-            self.mask_pool = secrets.token_bytes(MASK_POOL_SIZE)
-            pos = 0
-            if len(self.mask_pool) < 4:  # pragma: no cover - misbehaving patch
-                self.mask_pool = self.mask_pool.ljust(4, b"\x00")
-        self.mask_pos = pos + 4
-        return self.mask_pool[pos : pos + 4]
-
-    def send_data_frame(self, opcode: int, data: BytesLike, fin: bool) -> None:
-        """Send a data frame, through the fast path when no extension applies."""
-        if self.extensions or self.debug:
-            self.send_frame(Frame(_OPCODES[opcode], data, fin))
-            return
-        self.writes.append(
-            _accel.build_frame(
-                opcode,
-                data,
-                fin,
-                0,
-                self.next_mask_key() if self.side is CLIENT else None,
-            )
-        )
-
     def send_frame(self, frame: Frame) -> None:
         if self.debug:
             self.logger.debug("> %s", frame)
@@ -922,14 +910,13 @@ class Protocol:
         for extension in self.extensions:
             frame = extension.encode(frame)
         self.writes.append(
-            _accel.build_frame(
+            self.frame_writer.write(
                 frame.opcode,
                 frame.data,
                 frame.fin,
                 (RSV1 if frame.rsv1 else 0)
                 | (RSV2 if frame.rsv2 else 0)
                 | (RSV3 if frame.rsv3 else 0),
-                self.next_mask_key() if self.side is CLIENT else None,
             )
         )
 
@@ -940,5 +927,3 @@ class Protocol:
             self.logger.debug("> EOF")
         self.writes.append(SEND_EOF)
 
-
-_OPCODES = {0x00: OP_CONT, 0x01: OP_TEXT, 0x02: OP_BINARY}

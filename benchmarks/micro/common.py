@@ -9,9 +9,9 @@ then hands the results to :func:`print_table` and :func:`write_json`::
     write_json("mask", results)
 
 Timing follows :mod:`timeit`: each case is called in a loop long enough to
-last about ``min_time`` seconds, that loop is repeated ``repeat`` times, and
-the best loop wins, since slower loops only measure interference from the
-rest of the machine.
+last about ``min_time`` seconds, that loop is repeated ``repeat`` times,
+interleaved with the other cases, and the best loop wins, since slower loops
+only measure interference from the rest of the machine.
 
 This module must not import :mod:`websockets`: the peer benchmarks load it
 from a virtualenv where ``websockets`` is the upstream release.
@@ -37,8 +37,9 @@ __all__ = [
     "RESULTS_DIR",
     "Case",
     "Result",
-    "measure",
+    "calibrate",
     "run",
+    "best_of",
     "print_table",
     "write_json",
     "metadata",
@@ -62,12 +63,15 @@ class Case:
         size: Bytes processed by one call, or 0 if throughput is meaningless;
             it's also the column of the table.
         func: Function to call, without arguments.
+        setup: Function called before each timed loop, outside the timing,
+            e.g. to select a SIMD variant.
 
     """
 
     label: str
     size: int
     func: Callable[[], object]
+    setup: Callable[[], object] | None = None
 
 
 @dataclasses.dataclass
@@ -108,60 +112,81 @@ class Result:
         return cls(value["label"], value["size"], value["seconds"], value["loops"])
 
 
-def measure(
-    func: Callable[[], object],
-    *,
-    min_time: float = 0.05,
-    repeat: int = 7,
-) -> tuple[float, int]:
-    """
-    Time ``func`` and return the best time per call and the calls per loop.
-
-    Args:
-        func: Function to time.
-        min_time: Target duration of one timed loop, in seconds.
-        repeat: Number of timed loops.
-
-    """
+def calibrate(func: Callable[[], object], *, min_time: float = 0.02) -> int:
+    """Return how many calls of ``func`` last about ``min_time`` seconds."""
     timer = timeit.Timer(func)
-    loops, elapsed = timer.autorange()
-    # autorange() stops at 0.2 s; scale to min_time from there.
-    loops = max(1, int(loops * min_time / max(elapsed, 1e-9)))
-    best = min(timer.repeat(repeat=repeat, number=loops))
-    return best / loops, loops
+    loops = 1
+    while True:
+        elapsed = timer.timeit(loops)
+        if elapsed >= min_time / 4:
+            return max(1, int(loops * min_time / elapsed))
+        loops *= 2
 
 
 def run(
     name: str,
-    cases: Iterable[Case],
+    cases: Sequence[Case],
     *,
-    min_time: float = 0.05,
-    repeat: int = 7,
+    min_time: float = 0.02,
+    repeat: int = 15,
     verbose: bool = True,
 ) -> list[Result]:
     """
-    Time every case in order.
+    Time every case; return one result per case, in order.
+
+    The timed loops are interleaved: each of the ``repeat`` rounds times
+    every case once, and each case keeps its best loop. On a shared machine,
+    this spreads bursts of interference over all cases instead of
+    penalizing whichever case ran during the burst.
 
     Args:
         name: Name of the benchmark, for progress messages.
         cases: Cases to time.
-        min_time: See :func:`measure`.
-        repeat: See :func:`measure`.
-        verbose: Print one line per case on stderr while running.
+        min_time: Target duration of one timed loop, in seconds.
+        repeat: Number of rounds.
+        verbose: Print one line per case on stderr at the end.
 
     """
-    results = []
+    loops = []
     for case in cases:
-        seconds, loops = measure(case.func, min_time=min_time, repeat=repeat)
-        result = Result(case.label, case.size, seconds, loops)
-        if verbose:
+        if case.setup is not None:
+            case.setup()
+        loops.append(calibrate(case.func, min_time=min_time))
+    best = [float("inf")] * len(cases)
+    for _ in range(repeat):
+        for index, case in enumerate(cases):
+            if case.setup is not None:
+                case.setup()
+            elapsed = timeit.Timer(case.func).timeit(loops[index])
+            best[index] = min(best[index], elapsed / loops[index])
+    results = [
+        Result(case.label, case.size, seconds, count)
+        for case, seconds, count in zip(cases, best, loops, strict=True)
+    ]
+    if verbose:
+        for result in results:
             print(
-                f"{name}: {case.label} {format_size(case.size)}: "
+                f"{name}: {result.label} {format_size(result.size)}: "
                 f"{result.ns:,.0f} ns, {result.gbps:.2f} GB/s",
                 file=sys.stderr,
             )
-        results.append(result)
     return results
+
+
+def best_of(results: Iterable[Result]) -> list[Result]:
+    """
+    Keep the fastest result for each (label, size), in first-seen order.
+
+    This merges several runs of the same cases, e.g. passes that alternate
+    between this process and a peer virtualenv.
+
+    """
+    merged: dict[tuple[str, int], Result] = {}
+    for result in results:
+        key = (result.label, result.size)
+        if key not in merged or result.seconds < merged[key].seconds:
+            merged[key] = result
+    return list(merged.values())
 
 
 def format_size(size: int) -> str:
@@ -212,7 +237,9 @@ def print_table(
         print(title, file=file)
     for index, row in enumerate(rows):
         cols = [row[0].ljust(widths[0])]
-        cols += [cell.rjust(width) for cell, width in zip(row[1:], widths[1:])]
+        cols += [
+            cell.rjust(width) for cell, width in zip(row[1:], widths[1:], strict=True)
+        ]
         print("  ".join(cols), file=file)
         if index == 0:
             print("  ".join("-" * width for width in widths), file=file)
@@ -245,7 +272,9 @@ def _commit() -> str:
 def metadata() -> dict[str, Any]:
     """Describe the machine and the code being measured."""
     return {
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(
+            timespec="seconds"
+        ),
         "commit": _commit(),
         "python": sys.version.split()[0],
         "implementation": platform.python_implementation(),

@@ -22,6 +22,7 @@ Results go to ``benchmarks/results/`` as JSON and to stdout as a table.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import pathlib
@@ -58,7 +59,7 @@ def compiled_cases(sizes: list[int], variant: str, key: bytes) -> list[Case]:
             Case(
                 f"compiled[{variant}] apply_mask",
                 size,
-                lambda d=data: apply_mask(d, key),
+                functools.partial(apply_mask, data, key),
             )
         )
     for size in sizes:
@@ -67,7 +68,7 @@ def compiled_cases(sizes: list[int], variant: str, key: bytes) -> list[Case]:
             Case(
                 f"compiled[{variant}] apply_mask_inplace",
                 size,
-                lambda b=buffer: apply_mask_inplace(b, key),
+                functools.partial(apply_mask_inplace, buffer, key),
             )
         )
     return result
@@ -80,14 +81,16 @@ def pure_cases(sizes: list[int], key: bytes) -> list[Case]:
     result = []
     for size in sizes:
         data = os.urandom(size)
-        result.append(Case("pure apply_mask", size, lambda d=data: apply_mask(d, key)))
+        result.append(
+            Case("pure apply_mask", size, functools.partial(apply_mask, data, key))
+        )
     for size in sizes:
         buffer = bytearray(os.urandom(size))
         result.append(
             Case(
                 "pure apply_mask_inplace",
                 size,
-                lambda b=buffer: apply_mask_inplace(b, key),
+                functools.partial(apply_mask_inplace, buffer, key),
             )
         )
     return result
@@ -107,7 +110,9 @@ def ensure_peers_venv() -> pathlib.Path:
     return python
 
 
-def run_peers(sizes: list[int], min_time: float, repeat: int) -> tuple[list[Result], dict[str, str]]:
+def run_peers(
+    sizes: list[int], min_time: float, repeat: int
+) -> tuple[list[Result], dict[str, str]]:
     """Measure the peers in their virtualenv; return results and versions."""
     python = ensure_peers_venv()
     # -I keeps the repository, and thus our own websockets package, off
@@ -135,17 +140,44 @@ def run_peers(sizes: list[int], min_time: float, repeat: int) -> tuple[list[Resu
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--peers", action="store_true", help="also measure websockets 17.4 and aiohttp in benchmarks/.venv-peers")
-    parser.add_argument("--variants", default="all", help="comma-separated SIMD loops to measure, or 'all' (default) or 'default'")
-    parser.add_argument("--pure-max", type=int, default=1 << 20, help="largest size for the pure-Python twin (default: 1 MiB)")
-    parser.add_argument("--min-time", type=float, default=0.05, help="seconds per timed loop")
-    parser.add_argument("--repeat", type=int, default=7, help="timed loops per case; the best one counts")
-    parser.add_argument("--no-json", action="store_true", help="don't write a JSON file")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0] if __doc__ else None
+    )
+    parser.add_argument(
+        "--peers",
+        action="store_true",
+        help="also measure websockets 17.4 and aiohttp in benchmarks/.venv-peers",
+    )
+    parser.add_argument(
+        "--variants",
+        default="all",
+        help="comma-separated SIMD loops to measure, or 'all' (default) or 'default'",
+    )
+    parser.add_argument(
+        "--pure-max",
+        type=int,
+        default=1 << 20,
+        help="largest size for the pure-Python twin (default: 1 MiB)",
+    )
+    parser.add_argument(
+        "--min-time", type=float, default=0.02, help="seconds per timed loop"
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=15,
+        help="timed loops per case; the best one counts",
+    )
+    parser.add_argument(
+        "--no-json", action="store_true", help="don't write a JSON file"
+    )
     args = parser.parse_args(argv)
 
     if compiled_mask is None:
-        print("websockets._speedups.mask isn't built: measuring pure Python only", file=sys.stderr)
+        print(
+            "websockets._speedups.mask isn't built: measuring pure Python only",
+            file=sys.stderr,
+        )
         variants: list[str] = []
     else:
         supported = list(compiled_mask._supported_implementations())
@@ -163,11 +195,18 @@ def main(argv: list[str] | None = None) -> None:
         assert compiled_mask is not None
         # Switch outside the timed loops: switching costs nothing per call.
         compiled_mask._set_implementation(variant)
-        results += run("mask", compiled_cases(SIZES, variant, key), min_time=args.min_time, repeat=args.repeat)
+        results += run(
+            "mask",
+            compiled_cases(SIZES, variant, key),
+            min_time=args.min_time,
+            repeat=args.repeat,
+        )
     if compiled_mask is not None:
         compiled_mask._set_implementation(default)
     pure_sizes = [size for size in SIZES if size <= args.pure_max]
-    results += run("mask", pure_cases(pure_sizes, key), min_time=args.min_time, repeat=args.repeat)
+    results += run(
+        "mask", pure_cases(pure_sizes, key), min_time=args.min_time, repeat=args.repeat
+    )
 
     extra: dict[str, object] = {"default_variant": default, "variants": variants}
     if args.peers:
@@ -175,7 +214,10 @@ def main(argv: list[str] | None = None) -> None:
         results += peer_results
         extra["peers"] = versions
 
-    print_table(results, title=f"WebSocket masking, GB/s (higher is better); default loop: {default}")
+    print_table(
+        results,
+        title=f"WebSocket masking, GB/s (higher is better); default loop: {default}",
+    )
     print()
     print_table(results, value="ns")
     if not args.no_json:

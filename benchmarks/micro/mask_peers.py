@@ -19,6 +19,7 @@ Peers:
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import importlib.metadata
 import json
@@ -29,7 +30,7 @@ from collections.abc import Callable
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from common import Case, run  # noqa: E402
+from common import Case, run  # type: ignore[import-not-found]  # noqa: E402
 
 
 def find_aiohttp_mask() -> tuple[str, Callable[[bytes, bytearray], None]]:
@@ -55,8 +56,8 @@ def find_aiohttp_mask() -> tuple[str, Callable[[bytes, bytearray], None]]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", required=True)
-    parser.add_argument("--min-time", type=float, default=0.05)
-    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--min-time", type=float, default=0.02)
+    parser.add_argument("--repeat", type=int, default=15)
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
 
@@ -74,11 +75,11 @@ def main() -> None:
     label = f"websockets {versions['websockets']} C apply_mask"
     for size in sizes:
         data = os.urandom(size)
-        cases.append(Case(label, size, lambda d=data: apply_mask(d, key)))
+        cases.append(Case(label, size, functools.partial(apply_mask, data, key)))
     label = f"aiohttp {versions['aiohttp']} mask (in place)"
     for size in sizes:
         buffer = bytearray(os.urandom(size))
-        cases.append(Case(label, size, lambda b=buffer: aiohttp_mask(key, b)))
+        cases.append(Case(label, size, functools.partial(aiohttp_mask, key, buffer)))
 
     results = run("peers", cases, min_time=args.min_time, repeat=args.repeat)
     json.dump(

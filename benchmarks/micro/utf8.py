@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import argparse
 import codecs
+import functools
+import importlib
 import random
 import sys
 from collections.abc import Callable
@@ -34,8 +36,9 @@ from websockets._pure import utf8 as pure_utf8
 from .common import Case, print_table, run, write_json
 
 
+compiled_utf8: ModuleType | None
 try:
-    from websockets._speedups import utf8 as compiled_utf8
+    compiled_utf8 = importlib.import_module("websockets._speedups.utf8")
 except ImportError:  # pragma: no cover
     compiled_utf8 = None
 
@@ -56,7 +59,7 @@ WORDS = {
         "dog",
         "WebSocket",
         "RFC 6455",
-        "{\"key\": 42}",
+        '{"key": 42}',
     ],
     "multibyte": [
         "привет",
@@ -131,53 +134,54 @@ def decode_all(chunks: list[bytes]) -> Callable[[], None]:
     return decode
 
 
-def cases(kind: str, variants: list[str]) -> list[Case]:
-    """Build the cases for one kind of text; the caller selects a pre-pass."""
+def compiled_cases(kind: str, variant: str) -> list[Case]:
+    """Build the cases for the compiled twin; the caller selects the pre-pass."""
+    assert compiled_utf8 is not None
+    validate = compiled_utf8.validate_utf8
     result = []
     for size in SIZES:
         data = make_text(kind, size)
-        chunks = fragments(data)
-        result.append(
-            Case(f"{kind} one-shot bytes.decode", size, lambda d=data: d.decode("utf-8"))
-        )
-        for variant in variants:
-            assert compiled_utf8 is not None
-            # Bind the variant now, switch before each call: switching is a
-            # global assignment, noise next to a 4 KiB validation.
-            select = compiled_utf8._set_implementation
-            validate = compiled_utf8.validate_utf8
-
-            def one_shot(d: bytes = data, v: str = variant) -> None:
-                select(v)
-                validate(d)
-
-            result.append(Case(f"{kind} one-shot compiled[{variant}]", size, one_shot))
         result.append(
             Case(
-                f"{kind} one-shot pure",
+                f"{kind} one-shot compiled[{variant}]",
                 size,
-                lambda d=data: pure_utf8.validate_utf8(d),
+                functools.partial(validate, data),
             )
         )
-        result.append(Case(f"{kind} incremental decoder", size, decode_all(chunks)))
-        for variant in variants:
-            assert compiled_utf8 is not None
-            feed = feed_all(compiled_utf8, chunks)
-
-            def incremental(
-                f: Callable[[], None] = feed,
-                v: str = variant,
-                select: Callable[[str], None] = compiled_utf8._set_implementation,
-            ) -> None:
-                select(v)
-                f()
-
-            result.append(
-                Case(f"{kind} incremental compiled[{variant}]", size, incremental)
+    for size in SIZES:
+        chunks = fragments(make_text(kind, size))
+        result.append(
+            Case(
+                f"{kind} incremental compiled[{variant}]",
+                size,
+                feed_all(compiled_utf8, chunks),
             )
+        )
+    return result
+
+
+def reference_cases(kind: str) -> list[Case]:
+    """Build the cases for the pure-Python twin and CPython's decoder."""
+    validate = pure_utf8.validate_utf8
+    result = []
+    for size in SIZES:
+        data = make_text(kind, size)
+        result.append(
+            Case(f"{kind} one-shot pure", size, functools.partial(validate, data))
+        )
+        result.append(
+            Case(
+                f"{kind} one-shot bytes.decode",
+                size,
+                functools.partial(data.decode, "utf-8"),
+            )
+        )
+    for size in SIZES:
+        chunks = fragments(make_text(kind, size))
         result.append(
             Case(f"{kind} incremental pure", size, feed_all(pure_utf8, chunks))
         )
+        result.append(Case(f"{kind} incremental decoder", size, decode_all(chunks)))
     return result
 
 
@@ -194,9 +198,14 @@ def main(argv: list[str] | None = None) -> None:
         "--min-time", type=float, default=0.05, help="seconds per timed loop"
     )
     parser.add_argument(
-        "--repeat", type=int, default=5, help="timed loops per case; the best one counts"
+        "--repeat",
+        type=int,
+        default=5,
+        help="timed loops per case; the best one counts",
     )
-    parser.add_argument("--no-json", action="store_true", help="don't write a JSON file")
+    parser.add_argument(
+        "--no-json", action="store_true", help="don't write a JSON file"
+    )
     args = parser.parse_args(argv)
 
     if compiled_utf8 is None:
@@ -218,9 +227,19 @@ def main(argv: list[str] | None = None) -> None:
     results = []
     try:
         for kind in WORDS:
+            for variant in variants:
+                assert compiled_utf8 is not None
+                # Switch outside the timed loops.
+                compiled_utf8._set_implementation(variant)
+                results += run(
+                    "utf8",
+                    compiled_cases(kind, variant),
+                    min_time=args.min_time,
+                    repeat=args.repeat,
+                )
             results += run(
                 "utf8",
-                cases(kind, variants),
+                reference_cases(kind),
                 min_time=args.min_time,
                 repeat=args.repeat,
             )

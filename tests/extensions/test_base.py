@@ -3,8 +3,12 @@ import dataclasses
 import pytest
 
 import websockets.extensions
-from websockets.extensions import ClientExtensionFactory, Extension, ServerExtensionFactory
-from websockets.extensions import base
+from websockets.extensions import (
+    ClientExtensionFactory,
+    Extension,
+    ServerExtensionFactory,
+    base,
+)
 from websockets.frames import OP_BINARY, OP_PING, Frame
 from websockets.typing import ExtensionName
 

@@ -19,8 +19,12 @@ from websockets.exceptions import (
     PayloadTooBig,
     ProtocolError,
 )
-from websockets.extensions import ClientExtensionFactory, Extension, ServerExtensionFactory
-from websockets.extensions import permessage_deflate
+from websockets.extensions import (
+    ClientExtensionFactory,
+    Extension,
+    ServerExtensionFactory,
+    permessage_deflate,
+)
 from websockets.extensions.permessage_deflate import (
     ClientPerMessageDeflateFactory,
     PerMessageDeflate,
@@ -38,13 +42,16 @@ from websockets.frames import (
     Close,
     CloseCode,
     Frame,
+    Opcode,
 )
 
 
 UPSTREAM_PYTHON = "/opt/upstream/bin/python"
 
 
-def make(remote_nct=False, local_nct=False, remote_bits=15, local_bits=15, settings=None):
+def make(
+    remote_nct=False, local_nct=False, remote_bits=15, local_bits=15, settings=None
+):
     return PerMessageDeflate(remote_nct, local_nct, remote_bits, local_bits, settings)
 
 
@@ -172,8 +179,12 @@ def test_decode_rfc_example_fragmented():
 def test_encode_rfc_example_with_context_takeover():
     # §7.2.3.2: the second "Hello" reuses the sliding window.
     extension = make()
-    assert extension.encode(Frame(OP_TEXT, b"Hello")).data == bytes.fromhex("f248cdc9c90700")
-    assert extension.encode(Frame(OP_TEXT, b"Hello")).data == bytes.fromhex("f200110000")
+    assert extension.encode(Frame(OP_TEXT, b"Hello")).data == bytes.fromhex(
+        "f248cdc9c90700"
+    )
+    assert extension.encode(Frame(OP_TEXT, b"Hello")).data == bytes.fromhex(
+        "f200110000"
+    )
     assert extension.encode(Frame(OP_TEXT, b"Hello")).data == bytes.fromhex("02130000")
 
 
@@ -314,7 +325,9 @@ def test_encode_sets_rsv1_on_first_frame_only():
 
 def test_encode_keeps_other_reserved_bits_and_fin():
     extension = make()
-    encoded = extension.encode(Frame(OP_BINARY, b"data", fin=False, rsv2=True, rsv3=True))
+    encoded = extension.encode(
+        Frame(OP_BINARY, b"data", fin=False, rsv2=True, rsv3=True)
+    )
     assert (encoded.opcode, encoded.fin, encoded.rsv1, encoded.rsv2, encoded.rsv3) == (
         OP_BINARY,
         False,
@@ -385,7 +398,9 @@ def test_decode_rejects_rsv1_on_continuation_of_compressed_message():
 
 def test_decode_clears_rsv1_and_keeps_other_bits():
     extension = make()
-    frame = Frame(OP_BINARY, bytes.fromhex("f248cdc9c90700"), rsv1=True, rsv2=True, rsv3=True)
+    frame = Frame(
+        OP_BINARY, bytes.fromhex("f248cdc9c90700"), rsv1=True, rsv2=True, rsv3=True
+    )
     assert extension.decode(frame) == Frame(OP_BINARY, b"Hello", rsv2=True, rsv3=True)
 
 
@@ -604,12 +619,30 @@ def test_decompression_bomb_in_continuation_frame_is_bounded():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"server_max_window_bits": 7}, "server_max_window_bits must be between 8 and 15"),
-        ({"server_max_window_bits": 16}, "server_max_window_bits must be between 8 and 15"),
-        ({"server_max_window_bits": True}, "server_max_window_bits must be between 8 and 15"),
-        ({"client_max_window_bits": 8}, "client_max_window_bits must be between 9 and 15"),
-        ({"client_max_window_bits": 16}, "client_max_window_bits must be between 9 and 15"),
-        ({"client_max_window_bits": False}, "client_max_window_bits must be between 9 and 15"),
+        (
+            {"server_max_window_bits": 7},
+            "server_max_window_bits must be between 8 and 15",
+        ),
+        (
+            {"server_max_window_bits": 16},
+            "server_max_window_bits must be between 8 and 15",
+        ),
+        (
+            {"server_max_window_bits": True},
+            "server_max_window_bits must be between 8 and 15",
+        ),
+        (
+            {"client_max_window_bits": 8},
+            "client_max_window_bits must be between 9 and 15",
+        ),
+        (
+            {"client_max_window_bits": 16},
+            "client_max_window_bits must be between 9 and 15",
+        ),
+        (
+            {"client_max_window_bits": False},
+            "client_max_window_bits must be between 9 and 15",
+        ),
         (
             {"compress_settings": {"wbits": 9}},
             "compress_settings must not include wbits, set client_max_window_bits instead",
@@ -629,10 +662,22 @@ def test_client_factory_rejects_invalid_configuration(kwargs, message):
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"server_max_window_bits": 8}, "server_max_window_bits must be between 9 and 15"),
-        ({"server_max_window_bits": 16}, "server_max_window_bits must be between 9 and 15"),
-        ({"client_max_window_bits": 7}, "client_max_window_bits must be between 8 and 15"),
-        ({"client_max_window_bits": True}, "client_max_window_bits must be between 8 and 15"),
+        (
+            {"server_max_window_bits": 8},
+            "server_max_window_bits must be between 9 and 15",
+        ),
+        (
+            {"server_max_window_bits": 16},
+            "server_max_window_bits must be between 9 and 15",
+        ),
+        (
+            {"client_max_window_bits": 7},
+            "client_max_window_bits must be between 8 and 15",
+        ),
+        (
+            {"client_max_window_bits": True},
+            "client_max_window_bits must be between 8 and 15",
+        ),
         (
             {"compress_settings": {"wbits": 9}},
             "compress_settings must not include wbits, set server_max_window_bits instead",
@@ -713,7 +758,10 @@ def test_enable_server_permessage_deflate_defaults():
     params, extension = factory.process_request_params(
         [("client_max_window_bits", None)], []
     )
-    assert params == [("server_max_window_bits", "12"), ("client_max_window_bits", "12")]
+    assert params == [
+        ("server_max_window_bits", "12"),
+        ("client_max_window_bits", "12"),
+    ]
     assert repr(extension) == (
         "PerMessageDeflate(remote_no_context_takeover=False, "
         "local_no_context_takeover=False, "
@@ -752,11 +800,15 @@ def test_enable_permessage_deflate_keeps_existing_configuration(enable, factory_
 
 
 def negotiate_client(factory_kwargs, params):
-    return ClientPerMessageDeflateFactory(**factory_kwargs).process_response_params(params, [])
+    return ClientPerMessageDeflateFactory(**factory_kwargs).process_response_params(
+        params, []
+    )
 
 
 def negotiate_server(factory_kwargs, params):
-    return ServerPerMessageDeflateFactory(**factory_kwargs).process_request_params(params, [])
+    return ServerPerMessageDeflateFactory(**factory_kwargs).process_request_params(
+        params, []
+    )
 
 
 def settings(extension):
@@ -776,16 +828,32 @@ def settings(extension):
         ({}, [("client_no_context_takeover", None)], (False, True, 15, 15)),
         ({}, [("server_max_window_bits", "8")], (False, False, 8, 15)),
         ({}, [("client_max_window_bits", "10")], (False, False, 15, 10)),
-        ({"server_no_context_takeover": True}, [("server_no_context_takeover", None)], (True, False, 15, 15)),
+        (
+            {"server_no_context_takeover": True},
+            [("server_no_context_takeover", None)],
+            (True, False, 15, 15),
+        ),
         # The client honours its own client_no_context_takeover even when the
         # server doesn't repeat it.
         ({"client_no_context_takeover": True}, [], (False, True, 15, 15)),
-        ({"server_max_window_bits": 12}, [("server_max_window_bits", "12")], (False, False, 12, 15)),
-        ({"server_max_window_bits": 12}, [("server_max_window_bits", "9")], (False, False, 9, 15)),
+        (
+            {"server_max_window_bits": 12},
+            [("server_max_window_bits", "12")],
+            (False, False, 12, 15),
+        ),
+        (
+            {"server_max_window_bits": 12},
+            [("server_max_window_bits", "9")],
+            (False, False, 9, 15),
+        ),
         ({"client_max_window_bits": None}, [], (False, False, 15, 15)),
         # An offered value applies when the server doesn't answer it.
         ({"client_max_window_bits": 10}, [], (False, False, 15, 10)),
-        ({"client_max_window_bits": 10}, [("client_max_window_bits", "9")], (False, False, 15, 9)),
+        (
+            {"client_max_window_bits": 10},
+            [("client_max_window_bits", "9")],
+            (False, False, 15, 9),
+        ),
         (
             {},
             [
@@ -806,10 +874,18 @@ def test_client_accepts_response(kwargs, params, expected):
     "kwargs, params, exc_type, message",
     [
         ({}, [("foo", None)], InvalidParameterName, "invalid parameter name: foo"),
-        ({}, [("Server_No_Context_Takeover", None)], InvalidParameterName, "invalid parameter name: Server_No_Context_Takeover"),
         (
             {},
-            [("server_no_context_takeover", None), ("server_no_context_takeover", None)],
+            [("Server_No_Context_Takeover", None)],
+            InvalidParameterName,
+            "invalid parameter name: Server_No_Context_Takeover",
+        ),
+        (
+            {},
+            [
+                ("server_no_context_takeover", None),
+                ("server_no_context_takeover", None),
+            ],
             DuplicateParameter,
             "duplicate parameter: server_no_context_takeover",
         ),
@@ -831,25 +907,115 @@ def test_client_accepts_response(kwargs, params, expected):
             DuplicateParameter,
             "duplicate parameter: client_max_window_bits",
         ),
-        ({}, [("server_no_context_takeover", "x")], InvalidParameterValue, "invalid value for parameter server_no_context_takeover: x"),
-        ({}, [("client_no_context_takeover", "1")], InvalidParameterValue, "invalid value for parameter client_no_context_takeover: 1"),
-        ({}, [("server_max_window_bits", None)], InvalidParameterValue, "missing value for parameter server_max_window_bits"),
-        ({}, [("server_max_window_bits", "")], InvalidParameterValue, "empty value for parameter server_max_window_bits"),
-        ({}, [("server_max_window_bits", "16")], InvalidParameterValue, "invalid value for parameter server_max_window_bits: 16"),
-        ({}, [("server_max_window_bits", "7")], InvalidParameterValue, "invalid value for parameter server_max_window_bits: 7"),
-        ({}, [("server_max_window_bits", "010")], InvalidParameterValue, "invalid value for parameter server_max_window_bits: 010"),
-        ({}, [("server_max_window_bits", "+9")], InvalidParameterValue, "invalid value for parameter server_max_window_bits: +9"),
-        ({}, [("server_max_window_bits", " 10")], InvalidParameterValue, "invalid value for parameter server_max_window_bits:  10"),
+        (
+            {},
+            [("server_no_context_takeover", "x")],
+            InvalidParameterValue,
+            "invalid value for parameter server_no_context_takeover: x",
+        ),
+        (
+            {},
+            [("client_no_context_takeover", "1")],
+            InvalidParameterValue,
+            "invalid value for parameter client_no_context_takeover: 1",
+        ),
+        (
+            {},
+            [("server_max_window_bits", None)],
+            InvalidParameterValue,
+            "missing value for parameter server_max_window_bits",
+        ),
+        (
+            {},
+            [("server_max_window_bits", "")],
+            InvalidParameterValue,
+            "empty value for parameter server_max_window_bits",
+        ),
+        (
+            {},
+            [("server_max_window_bits", "16")],
+            InvalidParameterValue,
+            "invalid value for parameter server_max_window_bits: 16",
+        ),
+        (
+            {},
+            [("server_max_window_bits", "7")],
+            InvalidParameterValue,
+            "invalid value for parameter server_max_window_bits: 7",
+        ),
+        (
+            {},
+            [("server_max_window_bits", "010")],
+            InvalidParameterValue,
+            "invalid value for parameter server_max_window_bits: 010",
+        ),
+        (
+            {},
+            [("server_max_window_bits", "+9")],
+            InvalidParameterValue,
+            "invalid value for parameter server_max_window_bits: +9",
+        ),
+        (
+            {},
+            [("server_max_window_bits", " 10")],
+            InvalidParameterValue,
+            "invalid value for parameter server_max_window_bits:  10",
+        ),
         # A server must give client_max_window_bits a value.
-        ({}, [("client_max_window_bits", None)], InvalidParameterValue, "missing value for parameter client_max_window_bits"),
-        ({}, [("client_max_window_bits", "16")], InvalidParameterValue, "invalid value for parameter client_max_window_bits: 16"),
-        ({"server_no_context_takeover": True}, [], NegotiationError, "expected server_no_context_takeover"),
-        ({"server_max_window_bits": 10}, [], NegotiationError, "expected server_max_window_bits"),
-        ({"server_max_window_bits": 10}, [("server_max_window_bits", "11")], NegotiationError, "unsupported server_max_window_bits"),
-        ({"client_max_window_bits": None}, [("client_max_window_bits", "10")], NegotiationError, "unexpected client_max_window_bits"),
-        ({"client_max_window_bits": 10}, [("client_max_window_bits", "11")], NegotiationError, "unsupported client_max_window_bits"),
-        ({}, [("client_max_window_bits", "8")], NegotiationError, "unsupported client_max_window_bits = 8, use 9"),
-        ({"client_max_window_bits": 9}, [("client_max_window_bits", "8")], NegotiationError, "unsupported client_max_window_bits = 8, use 9"),
+        (
+            {},
+            [("client_max_window_bits", None)],
+            InvalidParameterValue,
+            "missing value for parameter client_max_window_bits",
+        ),
+        (
+            {},
+            [("client_max_window_bits", "16")],
+            InvalidParameterValue,
+            "invalid value for parameter client_max_window_bits: 16",
+        ),
+        (
+            {"server_no_context_takeover": True},
+            [],
+            NegotiationError,
+            "expected server_no_context_takeover",
+        ),
+        (
+            {"server_max_window_bits": 10},
+            [],
+            NegotiationError,
+            "expected server_max_window_bits",
+        ),
+        (
+            {"server_max_window_bits": 10},
+            [("server_max_window_bits", "11")],
+            NegotiationError,
+            "unsupported server_max_window_bits",
+        ),
+        (
+            {"client_max_window_bits": None},
+            [("client_max_window_bits", "10")],
+            NegotiationError,
+            "unexpected client_max_window_bits",
+        ),
+        (
+            {"client_max_window_bits": 10},
+            [("client_max_window_bits", "11")],
+            NegotiationError,
+            "unsupported client_max_window_bits",
+        ),
+        (
+            {},
+            [("client_max_window_bits", "8")],
+            NegotiationError,
+            "unsupported client_max_window_bits = 8, use 9",
+        ),
+        (
+            {"client_max_window_bits": 9},
+            [("client_max_window_bits", "8")],
+            NegotiationError,
+            "unsupported client_max_window_bits = 8, use 9",
+        ),
     ],
 )
 def test_client_rejects_response(kwargs, params, exc_type, message):
@@ -877,22 +1043,65 @@ def test_client_rejects_response(kwargs, params, exc_type, message):
             [("client_no_context_takeover", None)],
             (True, False, 15, 15),
         ),
-        ({}, [("server_max_window_bits", "10")], [("server_max_window_bits", "10")], (False, False, 15, 10)),
-        ({}, [("client_max_window_bits", "10")], [("client_max_window_bits", "10")], (False, False, 10, 15)),
+        (
+            {},
+            [("server_max_window_bits", "10")],
+            [("server_max_window_bits", "10")],
+            (False, False, 15, 10),
+        ),
+        (
+            {},
+            [("client_max_window_bits", "10")],
+            [("client_max_window_bits", "10")],
+            (False, False, 10, 15),
+        ),
         # The server adds its own requirements.
         (
             {"server_no_context_takeover": True, "client_no_context_takeover": True},
             [],
-            [("server_no_context_takeover", None), ("client_no_context_takeover", None)],
+            [
+                ("server_no_context_takeover", None),
+                ("client_no_context_takeover", None),
+            ],
             (True, True, 15, 15),
         ),
-        ({"server_max_window_bits": 12}, [], [("server_max_window_bits", "12")], (False, False, 15, 12)),
+        (
+            {"server_max_window_bits": 12},
+            [],
+            [("server_max_window_bits", "12")],
+            (False, False, 15, 12),
+        ),
         # The stricter limit wins.
-        ({"server_max_window_bits": 12}, [("server_max_window_bits", "10")], [("server_max_window_bits", "10")], (False, False, 15, 10)),
-        ({"server_max_window_bits": 12}, [("server_max_window_bits", "14")], [("server_max_window_bits", "12")], (False, False, 15, 12)),
-        ({"client_max_window_bits": 12}, [("client_max_window_bits", None)], [("client_max_window_bits", "12")], (False, False, 12, 15)),
-        ({"client_max_window_bits": 12}, [("client_max_window_bits", "10")], [("client_max_window_bits", "10")], (False, False, 10, 15)),
-        ({"client_max_window_bits": 12}, [("client_max_window_bits", "14")], [("client_max_window_bits", "12")], (False, False, 12, 15)),
+        (
+            {"server_max_window_bits": 12},
+            [("server_max_window_bits", "10")],
+            [("server_max_window_bits", "10")],
+            (False, False, 15, 10),
+        ),
+        (
+            {"server_max_window_bits": 12},
+            [("server_max_window_bits", "14")],
+            [("server_max_window_bits", "12")],
+            (False, False, 15, 12),
+        ),
+        (
+            {"client_max_window_bits": 12},
+            [("client_max_window_bits", None)],
+            [("client_max_window_bits", "12")],
+            (False, False, 12, 15),
+        ),
+        (
+            {"client_max_window_bits": 12},
+            [("client_max_window_bits", "10")],
+            [("client_max_window_bits", "10")],
+            (False, False, 10, 15),
+        ),
+        (
+            {"client_max_window_bits": 12},
+            [("client_max_window_bits", "14")],
+            [("client_max_window_bits", "12")],
+            (False, False, 12, 15),
+        ),
         # Without client support, the client's window can't be limited.
         ({"client_max_window_bits": 12}, [], [], (False, False, 15, 15)),
         (
@@ -919,11 +1128,36 @@ def test_server_accepts_offer(kwargs, params, response, expected):
             DuplicateParameter,
             "duplicate parameter: client_max_window_bits",
         ),
-        ({}, [("server_no_context_takeover", "x")], InvalidParameterValue, "invalid value for parameter server_no_context_takeover: x"),
-        ({}, [("server_max_window_bits", None)], InvalidParameterValue, "missing value for parameter server_max_window_bits"),
-        ({}, [("client_max_window_bits", "x")], InvalidParameterValue, "invalid value for parameter client_max_window_bits: x"),
-        ({}, [("server_max_window_bits", "8")], NegotiationError, "unsupported server_max_window_bits = 8, use 9"),
-        ({"server_max_window_bits": 12}, [("server_max_window_bits", "8")], NegotiationError, "unsupported server_max_window_bits = 8, use 9"),
+        (
+            {},
+            [("server_no_context_takeover", "x")],
+            InvalidParameterValue,
+            "invalid value for parameter server_no_context_takeover: x",
+        ),
+        (
+            {},
+            [("server_max_window_bits", None)],
+            InvalidParameterValue,
+            "missing value for parameter server_max_window_bits",
+        ),
+        (
+            {},
+            [("client_max_window_bits", "x")],
+            InvalidParameterValue,
+            "invalid value for parameter client_max_window_bits: x",
+        ),
+        (
+            {},
+            [("server_max_window_bits", "8")],
+            NegotiationError,
+            "unsupported server_max_window_bits = 8, use 9",
+        ),
+        (
+            {"server_max_window_bits": 12},
+            [("server_max_window_bits", "8")],
+            NegotiationError,
+            "unsupported server_max_window_bits = 8, use 9",
+        ),
         (
             {"client_max_window_bits": 10, "require_client_max_window_bits": True},
             [],
@@ -964,13 +1198,17 @@ def test_factories_accept_after_other_extensions():
     class Other(Extension):
         name = "x-other"
 
-    assert settings(ClientPerMessageDeflateFactory().process_response_params([], [Other()])) == (
+    assert settings(
+        ClientPerMessageDeflateFactory().process_response_params([], [Other()])
+    ) == (
         False,
         False,
         15,
         15,
     )
-    params, extension = ServerPerMessageDeflateFactory().process_request_params([], [Other()])
+    params, extension = ServerPerMessageDeflateFactory().process_request_params(
+        [], [Other()]
+    )
     assert params == []
 
 
@@ -982,24 +1220,39 @@ def test_factories_pass_compress_settings():
 
 
 CLIENT_CONFIGS = [
-    dict(zip(
-        ["server_no_context_takeover", "client_no_context_takeover", "server_max_window_bits", "client_max_window_bits"],
-        values,
-    ))
-    for values in itertools.product([False, True], [False, True], [None, 9, 15], [None, True, 9, 12])
+    dict(
+        zip(
+            [
+                "server_no_context_takeover",
+                "client_no_context_takeover",
+                "server_max_window_bits",
+                "client_max_window_bits",
+            ],
+            values,
+            strict=True,
+        )
+    )
+    for values in itertools.product(
+        [False, True], [False, True], [None, 9, 15], [None, True, 9, 12]
+    )
 ]
 SERVER_CONFIGS = [
-    dict(zip(
-        [
-            "server_no_context_takeover",
-            "client_no_context_takeover",
-            "server_max_window_bits",
-            "client_max_window_bits",
-            "require_client_max_window_bits",
-        ],
-        values,
-    ))
-    for values in itertools.product([False, True], [False, True], [None, 10, 15], [None, 8, 11], [False, True])
+    dict(
+        zip(
+            [
+                "server_no_context_takeover",
+                "client_no_context_takeover",
+                "server_max_window_bits",
+                "client_max_window_bits",
+                "require_client_max_window_bits",
+            ],
+            values,
+            strict=True,
+        )
+    )
+    for values in itertools.product(
+        [False, True], [False, True], [None, 10, 15], [None, 8, 11], [False, True]
+    )
     if not (values[4] and values[3] is None)
 ]
 
@@ -1013,7 +1266,9 @@ def test_handshake_offer_response_accept(client_kwargs):
     for server_kwargs in SERVER_CONFIGS:
         server_factory = ServerPerMessageDeflateFactory(**server_kwargs)
         try:
-            response, server_extension = server_factory.process_request_params(offer, [])
+            response, server_extension = server_factory.process_request_params(
+                offer, []
+            )
         except NegotiationError as exc:
             # Only a client that doesn't support client_max_window_bits can be
             # turned down by a server that requires it.
@@ -1034,12 +1289,21 @@ def test_handshake_offer_response_accept(client_kwargs):
             server_extension.local_max_window_bits,
             server_extension.remote_max_window_bits,
         )
-        if client_kwargs["server_no_context_takeover"] or server_kwargs["server_no_context_takeover"]:
+        if (
+            client_kwargs["server_no_context_takeover"]
+            or server_kwargs["server_no_context_takeover"]
+        ):
             assert server_extension.local_no_context_takeover
-        if client_kwargs["client_no_context_takeover"] or server_kwargs["client_no_context_takeover"]:
+        if (
+            client_kwargs["client_no_context_takeover"]
+            or server_kwargs["client_no_context_takeover"]
+        ):
             assert client_extension.local_no_context_takeover
         message = b"negotiated " * 100
-        for sender, receiver in [(client_extension, server_extension), (server_extension, client_extension)]:
+        for sender, receiver in [
+            (client_extension, server_extension),
+            (server_extension, client_extension),
+        ]:
             for _ in range(2):
                 received = receiver.decode(sender.encode(Frame(OP_TEXT, message)))
                 assert received.data == message
@@ -1093,7 +1357,12 @@ INTEROP_MESSAGES = [
     [(OP_TEXT, b"Hello", True)],
     [(OP_BINARY, b"", True)],
     [(OP_BINARY, bytes(range(256)) * 50, True)],
-    [(OP_TEXT, b"first part, ", False), (OP_PING, b"ping", True), (OP_CONT, b"second part, ", False), (OP_CONT, b"end", True)],
+    [
+        (OP_TEXT, b"first part, ", False),
+        (OP_PING, b"ping", True),
+        (OP_CONT, b"second part, ", False),
+        (OP_CONT, b"end", True),
+    ],
     [(OP_TEXT, "Ünïcödé ".encode() * 500, True)],
     [(OP_BINARY, os.urandom(2000), True)],
 ]
@@ -1121,7 +1390,7 @@ def test_upstream_decodes_what_we_encode(params):
     frames = interop_frames(INTEROP_MESSAGES)
     encoded = []
     for opcode, data, fin, _ in frames:
-        frame = ours.encode(Frame(OP_TEXT.__class__(opcode), bytes.fromhex(data), fin))
+        frame = ours.encode(Frame(Opcode(opcode), bytes.fromhex(data), fin))
         encoded.append([int(frame.opcode), frame.data.hex(), frame.fin, frame.rsv1])
     # The upstream decoder has the mirror image of our parameters.
     remote_nct, local_nct, remote_bits, local_bits = params
@@ -1138,17 +1407,26 @@ def test_we_decode_what_upstream_encodes(params):
     frames = interop_frames(INTEROP_MESSAGES)
     (encoded,) = run_upstream(
         UPSTREAM_CODEC,
-        [{"action": "encode", "params": list(params), "frames": frames, "max_size": None}],
+        [
+            {
+                "action": "encode",
+                "params": list(params),
+                "frames": frames,
+                "max_size": None,
+            }
+        ],
     )
     # Same zlib, same settings: the bytes on the wire are identical.
     ours = PerMessageDeflate(*params)
-    for (opcode, data, fin, _), expected in zip(frames, encoded):
-        frame = ours.encode(Frame(OP_TEXT.__class__(opcode), bytes.fromhex(data), fin))
+    for (opcode, data, fin, _), expected in zip(frames, encoded, strict=True):
+        frame = ours.encode(Frame(Opcode(opcode), bytes.fromhex(data), fin))
         assert [int(frame.opcode), frame.data.hex(), frame.fin, frame.rsv1] == expected
     remote_nct, local_nct, remote_bits, local_bits = params
     decoder = PerMessageDeflate(local_nct, remote_nct, local_bits, remote_bits)
-    for (opcode, data, fin, _), (e_opcode, e_data, e_fin, e_rsv1) in zip(frames, encoded):
-        frame = Frame(OP_TEXT.__class__(e_opcode), bytes.fromhex(e_data), e_fin, e_rsv1)
+    for (opcode, data, fin, _), (e_opcode, e_data, e_fin, e_rsv1) in zip(
+        frames, encoded, strict=True
+    ):
+        frame = Frame(Opcode(e_opcode), bytes.fromhex(e_data), e_fin, e_rsv1)
         decoded = decoder.decode(frame)
         assert (int(decoded.opcode), decoded.data.hex(), decoded.fin, decoded.rsv1) == (
             opcode,
@@ -1168,21 +1446,46 @@ def test_decode_errors_match_upstream():
         ([[1, "f248", False, True], [0, "cdc9c90700", True, True]], None),
         ([[1, "f248", False, False], [0, "cdc9c90700", True, True]], None),
         ([[9, hello.hex(), True, True]], None),
-        ([[2, make().encode(Frame(OP_BINARY, bytes(100_000))).data.hex(), True, True]], 99_999),
-        ([[2, make().encode(Frame(OP_BINARY, bytes(100_000))).data.hex(), True, True]], 100_000),
+        (
+            [
+                [
+                    2,
+                    make().encode(Frame(OP_BINARY, bytes(100_000))).data.hex(),
+                    True,
+                    True,
+                ]
+            ],
+            99_999,
+        ),
+        (
+            [
+                [
+                    2,
+                    make().encode(Frame(OP_BINARY, bytes(100_000))).data.hex(),
+                    True,
+                    True,
+                ]
+            ],
+            100_000,
+        ),
     ]
     request = [
-        {"action": "decode", "params": [False, False, 15, 15], "frames": frames, "max_size": max_size}
+        {
+            "action": "decode",
+            "params": [False, False, 15, 15],
+            "frames": frames,
+            "max_size": max_size,
+        }
         for frames, max_size in cases
     ]
     expected = run_upstream(UPSTREAM_CODEC, request)
-    for (frames, max_size), upstream_result in zip(cases, expected):
+    for (frames, max_size), upstream_result in zip(cases, expected, strict=True):
         extension = make()
         result = []
         for opcode, data, fin, rsv1 in frames:
             try:
                 frame = extension.decode(
-                    Frame(OP_TEXT.__class__(opcode), bytes.fromhex(data), fin, rsv1),
+                    Frame(Opcode(opcode), bytes.fromhex(data), fin, rsv1),
                     max_size=max_size,
                 )
             except Exception as exc:
@@ -1224,9 +1527,9 @@ UPSTREAM_NEGOTIATION = textwrap.dedent(
 )
 
 
-def negotiation_outcome(call):
+def negotiation_outcome(method, params):
     try:
-        result = call()
+        result = method(params, [])
     except Exception as exc:
         return ["error", type(exc).__name__, str(exc)]
     if isinstance(result, tuple):
@@ -1244,37 +1547,53 @@ def parameter_lists(values):
     for combination in itertools.product(*values):
         yield [
             [name, value]
-            for name, value in zip(names, combination)
+            for name, value in zip(names, combination, strict=True)
             if value != "absent"
         ]
 
 
 def test_negotiation_matrix_matches_upstream():
     request = []
-    client_params = list(parameter_lists([
-        ["absent", None, "x"],
-        ["absent", None],
-        ["absent", None, "8", "9", "12", "15", "16"],
-        ["absent", None, "8", "9", "12", "15"],
-    ]))
+    client_params = list(
+        parameter_lists(
+            [
+                ["absent", None, "x"],
+                ["absent", None],
+                ["absent", None, "8", "9", "12", "15", "16"],
+                ["absent", None, "8", "9", "12", "15"],
+            ]
+        )
+    )
     for kwargs in CLIENT_CONFIGS:
         for params in client_params:
             request.append(["client", kwargs, params])
-    server_params = list(parameter_lists([
-        ["absent", None],
-        ["absent", None, "x"],
-        ["absent", None, "8", "9", "12", "15"],
-        ["absent", None, "8", "9", "12", "15", "x"],
-    ]))
+    server_params = list(
+        parameter_lists(
+            [
+                ["absent", None],
+                ["absent", None, "x"],
+                ["absent", None, "8", "9", "12", "15"],
+                ["absent", None, "8", "9", "12", "15", "x"],
+            ]
+        )
+    )
     for kwargs in SERVER_CONFIGS:
         for params in server_params:
             request.append(["server", kwargs, params])
     # Reordered and repeated parameters decide which error comes first.
     for params in [
-        [["client_max_window_bits", "9"], ["server_no_context_takeover", None], ["server_no_context_takeover", None]],
+        [
+            ["client_max_window_bits", "9"],
+            ["server_no_context_takeover", None],
+            ["server_no_context_takeover", None],
+        ],
         [["foo", None], ["server_no_context_takeover", "x"]],
         [["server_no_context_takeover", "x"], ["foo", None]],
-        [["server_max_window_bits", "10"], ["client_max_window_bits", "10"], ["server_max_window_bits", "x"]],
+        [
+            ["server_max_window_bits", "10"],
+            ["client_max_window_bits", "10"],
+            ["server_max_window_bits", "x"],
+        ],
     ]:
         request.append(["client", {}, params])
         request.append(["server", {}, params])
@@ -1282,14 +1601,14 @@ def test_negotiation_matrix_matches_upstream():
     expected = run_upstream(UPSTREAM_NEGOTIATION, request)
     assert len(expected) == len(request)
     mismatches = []
-    for (side, kwargs, params), upstream_outcome in zip(request, expected):
+    for (side, kwargs, params), upstream_outcome in zip(request, expected, strict=True):
         params = [tuple(param) for param in params]
         if side == "client":
             factory = ClientPerMessageDeflateFactory(**kwargs)
-            outcome = negotiation_outcome(lambda: factory.process_response_params(params, []))
+            outcome = negotiation_outcome(factory.process_response_params, params)
         else:
             factory = ServerPerMessageDeflateFactory(**kwargs)
-            outcome = negotiation_outcome(lambda: factory.process_request_params(params, []))
+            outcome = negotiation_outcome(factory.process_request_params, params)
         if outcome != upstream_outcome:
             mismatches.append((side, kwargs, params, outcome, upstream_outcome))
     assert mismatches == []
@@ -1299,9 +1618,15 @@ def test_interop_uses_released_package():
     # Guard against the interop tests silently comparing us with ourselves.
     script = "import websockets, websockets.version; print(websockets.__file__, websockets.version.version)"
     result = subprocess.run(
-        [UPSTREAM_PYTHON, "-I", "-c", script], capture_output=True, text=True, check=True, cwd="/"
+        [UPSTREAM_PYTHON, "-I", "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd="/",
     )
     path, version = result.stdout.split()
-    assert not path.startswith(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+    assert not path.startswith(
+        os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
+    )
     assert version.startswith("17.")
     assert sys.executable != UPSTREAM_PYTHON

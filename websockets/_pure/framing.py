@@ -22,12 +22,14 @@ When a frame breaks several rules, the first one in this order is reported.
 from __future__ import annotations
 
 import operator
+import secrets
+from typing import Any, Callable
 
 from ..exceptions import PayloadTooBig, ProtocolError
-from ..frames import OPCODES, Frame
+from ..frames import OP_BINARY, OP_TEXT, OPCODES, Frame
 
 
-__all__ = ["FrameParser", "build_frame"]
+__all__ = ["FrameParser", "FrameWriter", "build_frame", "MASK_POOL_SIZE"]
 
 
 MIN_CAPACITY = 65536
@@ -374,6 +376,47 @@ class FrameParser:
             True if head1 & 0x10 else False,
         )
 
+    def parse_into(
+        self,
+        events: list[Any],
+        validate_text: Callable[[bytes], object],
+    ) -> Frame | None:
+        """
+        Parse buffered frames, appending whole messages to ``events``.
+
+        This is the common case of a WebSocket connection handled in bulk:
+        every complete frame that carries a whole message on its own (TEXT or
+        BINARY, FIN set, no RSV bit) is appended to ``events``, after the
+        payload of TEXT frames went through ``validate_text``. Parsing stops
+        at the first other complete frame (control frame, fragment, frame
+        with RSV bits), which is returned for the caller to handle.
+
+        Returns:
+            The first frame that isn't a whole message, or :obj:`None` when
+            no complete frame is left.
+
+        Raises:
+            ProtocolError: As :meth:`next_frame`.
+            PayloadTooBig: As :meth:`next_frame`.
+            Exception: Whatever ``validate_text`` raises; the frame that
+                failed validation is consumed and not appended.
+
+        """
+        while True:
+            frame = self.next_frame()
+            if frame is None:
+                return None
+            if frame.fin and not (frame.rsv1 or frame.rsv2 or frame.rsv3):
+                opcode = frame.opcode
+                if opcode is OP_BINARY:
+                    events.append(frame)
+                    continue
+                if opcode is OP_TEXT:
+                    validate_text(frame.data)  # type: ignore[arg-type]
+                    events.append(frame)
+                    continue
+            return frame
+
     def frames(self) -> list[Frame]:
         """
         Parse all the frames that are entirely buffered.
@@ -478,3 +521,53 @@ def build_frame(
         return header + payload
     # RFC 6455 §5.3: the masking key follows the length.
     return header + mask_key + _unmask(memoryview(payload), mask_key)
+
+
+MASK_POOL_SIZE = 4096
+"""How many random bytes :class:`FrameWriter` draws at once for mask keys."""
+
+
+class FrameWriter:
+    """
+    Serialize the outgoing frames of one connection.
+
+    A client masks every frame with a fresh key (:rfc:`6455#section-5.3`).
+    Drawing 4 bytes from the operating system for each frame costs a system
+    call; the writer draws :data:`MASK_POOL_SIZE` bytes at once from
+    :func:`secrets.token_bytes`, looked up at call time so that tests can
+    patch it, and uses them 4 at a time.
+
+    Args:
+        mask: Whether to mask frames, i.e. whether we are the client.
+
+    """
+
+    def __init__(self, *, mask: bool) -> None:
+        self._mask = True if mask else False
+        self._pool = b""
+        self._pos = 0
+
+    def write(
+        self,
+        opcode: int,
+        data: bytes | bytearray | memoryview,
+        fin: bool,
+        rsv: int,
+    ) -> bytes:
+        """
+        Serialize a frame, masked with a fresh key if the writer masks.
+
+        Arguments and exceptions are those of :func:`build_frame`.
+
+        """
+        if not self._mask:
+            return build_frame(opcode, data, fin, rsv, None)
+        pos = self._pos
+        if pos + 4 > len(self._pool):
+            pool = bytes(secrets.token_bytes(MASK_POOL_SIZE))
+            if len(pool) < 4:
+                raise ValueError("secrets.token_bytes returned fewer than 4 bytes")
+            self._pool = pool
+            pos = 0
+        self._pos = pos + 4
+        return build_frame(opcode, data, fin, rsv, self._pool[pos : pos + 4])

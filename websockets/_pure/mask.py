@@ -118,7 +118,9 @@ def apply_mask(data: BytesLike, mask: BytesLike) -> bytes:
     return _xor(data, mask, 0)
 
 
-def apply_mask_inplace(buffer: bytearray | memoryview, mask: BytesLike, offset: int = 0) -> None:
+def apply_mask_inplace(
+    buffer: bytearray | memoryview, mask: BytesLike, offset: int = 0
+) -> None:
     """
     Apply masking to a writable buffer, in place.
 
@@ -164,8 +166,7 @@ def apply_mask_inplace(buffer: bytearray | memoryview, mask: BytesLike, offset: 
         view = buffer.cast("B") if buffer.ndim != 1 or buffer.format != "B" else buffer
     else:
         raise TypeError(
-            f"expected a bytearray or a writable memoryview, "
-            f"{_type_name(buffer)} found"
+            f"expected a bytearray or a writable memoryview, {_type_name(buffer)} found"
         )
 
     mask = _as_bytes(mask)

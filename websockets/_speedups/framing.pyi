@@ -6,10 +6,14 @@ Type stub for the compiled twin of the framing kernel, built from
 
 from __future__ import annotations
 
+from typing import Any, Callable
+
 from ..frames import Frame
 
 
-__all__ = ["FrameParser", "build_frame"]
+__all__ = ["FrameParser", "FrameWriter", "build_frame", "MASK_POOL_SIZE"]
+
+MASK_POOL_SIZE: int
 
 
 class FrameParser:
@@ -38,6 +42,20 @@ class FrameParser:
     def take_buffer(self) -> bytes: ...
     def next_frame(self) -> Frame | None: ...
     def frames(self) -> list[Frame]: ...
+    def parse_into(
+        self, events: list[Any], validate_text: Callable[[bytes], object]
+    ) -> Frame | None: ...
+
+
+class FrameWriter:
+    def __init__(self, *, mask: bool) -> None: ...
+    def write(
+        self,
+        opcode: int,
+        data: bytes | bytearray | memoryview,
+        fin: bool,
+        rsv: int,
+    ) -> bytes: ...
 
 
 def build_frame(
