@@ -60,8 +60,10 @@ cdef enum:
     MIN_CAPACITY = 65536
     READ_SIZE = 65536
     SHRINK_THRESHOLD = 4 * 65536
-    MASK_POOL_SIZE = 4096
+    C_MASK_POOL_SIZE = 4096
     MAX_RESERVE = 16 * 1024 * 1024
+
+MASK_POOL_SIZE = C_MASK_POOL_SIZE
 
 cdef unsigned long long ULL_MAX = 0xFFFFFFFFFFFFFFFFULL
 
@@ -652,7 +654,7 @@ cdef class FrameWriter:
 
 
 cdef bytes _draw_pool():
-    pool = _secrets.token_bytes(MASK_POOL_SIZE)
+    pool = _secrets.token_bytes(C_MASK_POOL_SIZE)
     if not PyBytes_CheckExact(pool):
         pool = bytes(pool)
     if PyBytes_GET_SIZE(pool) < 4:
