@@ -28,16 +28,20 @@ import os
 import pathlib
 import subprocess
 import sys
+from types import ModuleType
 
 from websockets._pure import mask as pure_mask
 
 from .common import Case, Result, best_of, print_table, run, write_json
 
 
+compiled_mask: ModuleType | None
 try:
-    from websockets._speedups import mask as compiled_mask
+    from websockets._speedups import mask as _compiled_mask
 except ImportError:  # pragma: no cover
     compiled_mask = None
+else:
+    compiled_mask = _compiled_mask
 
 
 SIZES = [125, 1 << 10, 4 << 10, 64 << 10, 1 << 20]

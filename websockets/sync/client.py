@@ -1,0 +1,973 @@
+"""
+Threading implementation of a WebSocket client: :func:`connect`,
+:func:`unix_connect`, :func:`reconnect` and :class:`ClientConnection`.
+
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl as ssl_module
+import threading
+import time
+import urllib.parse
+import urllib.request
+import warnings
+from collections.abc import Generator, Iterator, Sequence
+from types import TracebackType
+from typing import Any, Callable, Literal
+
+from ..client import ClientProtocol, backoff
+from ..datastructures import Headers, HeadersLike
+from ..exceptions import (
+    InvalidHandshake,
+    InvalidMessage,
+    InvalidProxy,
+    InvalidProxyMessage,
+    InvalidProxyStatus,
+    InvalidStatus,
+    InvalidURI,
+    ProxyError,
+    SecurityError,
+)
+from ..extensions.base import ClientExtensionFactory
+from ..extensions.permessage_deflate import enable_client_permessage_deflate
+from ..headers import build_authorization_basic, build_host, validate_subprotocols
+from ..http11 import USER_AGENT, Request, Response
+from ..protocol import CONNECTING, Event
+from ..streams import StreamReader
+from ..typing import LoggerLike, Origin, Subprotocol
+from ..uri import WebSocketURI, parse_uri
+from .connection import Connection
+from .utils import Deadline
+
+
+__all__ = [
+    "connect",
+    "unix_connect",
+    "reconnect",
+    "unix_reconnect",
+    "ClientConnection",
+]
+
+# Maximum number of redirects followed by connect(), like websockets does.
+MAX_REDIRECTS = 10
+
+LEGACY_WARNING = (
+    "connect() must be used as a context manager: "
+    "with connect(...) as websocket: ...; "
+    "alternatively, use websocket = connect(..., legacy=True) to connect directly"
+)
+
+
+class ClientConnection(Connection):
+    """
+    :mod:`threading` implementation of a WebSocket client connection.
+
+    :class:`ClientConnection` provides :meth:`recv` and :meth:`send` methods for
+    receiving and sending messages.
+
+    It supports iteration to receive messages::
+
+        for message in websocket:
+            process(message)
+
+    The iterator exits normally when the connection is closed with close code
+    1000 (OK) or 1001 (going away) or without a close code. It raises a
+    :exc:`~websockets.exceptions.ConnectionClosedError` when the connection is
+    closed with any other code.
+
+    The ``ping_interval``, ``ping_timeout``, ``close_timeout``, and
+    ``max_queue`` arguments have the same meaning as in :func:`connect`.
+
+    Args:
+        socket: Socket connected to a WebSocket server.
+        protocol: Sans-I/O connection.
+
+    """
+
+    def __init__(
+        self,
+        socket: socket.socket,
+        protocol: ClientProtocol,
+        *,
+        ping_interval: float | None = 20,
+        ping_timeout: float | None = 20,
+        close_timeout: float | None = 10,
+        max_queue: int | None | tuple[int | None, int | None] = 16,
+    ) -> None:
+        self.protocol: ClientProtocol
+        self.response_rcvd = threading.Event()
+        # Warn about connect() used without a context manager only once, and
+        # only when connect() didn't get an explicit legacy flag.
+        self.legacy_warning = False
+        super().__init__(
+            socket,
+            protocol,
+            ping_interval=ping_interval,
+            ping_timeout=ping_timeout,
+            close_timeout=close_timeout,
+            max_queue=max_queue,
+        )
+
+    def __enter__(self) -> ClientConnection:
+        # Using the connection as a context manager is the supported way.
+        self.legacy_warning = False
+        return self
+
+    def maybe_raise_legacy_warning(self) -> None:
+        if self.legacy_warning:
+            self.legacy_warning = False
+            warnings.warn(LEGACY_WARNING, DeprecationWarning, stacklevel=3)
+
+    def handshake(
+        self,
+        additional_headers: HeadersLike | None = None,
+        user_agent_header: str | None = USER_AGENT,
+        timeout: float | None = None,
+    ) -> None:
+        """
+        Perform the opening handshake.
+
+        """
+        with self.send_context(expected_state=CONNECTING):
+            self.request = self.protocol.connect()
+            if additional_headers is not None:
+                self.request.headers.update(additional_headers)
+            if user_agent_header is not None:
+                self.request.headers.setdefault("User-Agent", user_agent_header)
+            self.protocol.send_request(self.request)
+
+        if not self.response_rcvd.wait(timeout):
+            raise TimeoutError("timed out while waiting for handshake response")
+
+        # self.protocol.handshake_exc is set when the connection is lost before
+        # receiving a response, when the response cannot be parsed, or when the
+        # response fails the handshake.
+
+        if self.protocol.handshake_exc is not None:
+            raise self.protocol.handshake_exc
+
+        if self.response is None:  # pragma: no cover - defensive
+            exc = InvalidMessage("did not receive a valid HTTP response")
+            exc.__cause__ = self.recv_exc
+            raise exc
+
+    def process_event(self, event: Event) -> None:
+        """
+        Process one incoming event.
+
+        """
+        # First event - handshake response.
+        if self.response is None:
+            assert isinstance(event, Response)
+            self.response = event
+            self.response_rcvd.set()
+        # Later events - frames.
+        else:
+            super().process_event(event)
+
+    def recv_events(self) -> None:
+        """
+        Read incoming data from the socket and process events.
+
+        """
+        try:
+            super().recv_events()
+        finally:
+            # If the connection is closed during the handshake, unblock it.
+            self.response_rcvd.set()
+
+
+def process_exception(exc: Exception) -> Exception | None:
+    """
+    Determine whether a connection error is retryable or fatal.
+
+    When reconnecting automatically with :func:`reconnect`, if a connection
+    attempt fails, :func:`process_exception` is called to determine whether
+    to retry connecting or to raise the exception.
+
+    This function defines the default behavior, which is to retry on:
+
+    * :exc:`EOFError`, :exc:`OSError`, :exc:`TimeoutError`: network errors;
+    * :exc:`~websockets.exceptions.InvalidMessage` when the server closed the
+      connection before sending a valid response;
+    * :exc:`~websockets.exceptions.InvalidStatus` when the status code is
+      500, 502, 503, or 504: server or proxy errors.
+
+    All other exceptions are considered fatal.
+
+    Returns:
+        :obj:`None` to retry, or the exception to raise.
+
+    """
+    if isinstance(exc, (EOFError, OSError, TimeoutError)):
+        return None
+    if isinstance(exc, InvalidMessage) and isinstance(exc.__cause__, EOFError):
+        return None
+    if isinstance(exc, InvalidStatus) and exc.response.status_code in [
+        500,  # Internal Server Error
+        502,  # Bad Gateway
+        503,  # Service Unavailable
+        504,  # Gateway Timeout
+    ]:
+        return None
+    return exc
+
+
+def _default_process_exception(exc: Exception) -> Exception | None:
+    # Prefer the Sans-I/O module's policy when it provides one, so that both
+    # I/O layers retry on the same errors.
+    from .. import client as client_module
+
+    policy = getattr(client_module, "process_exception", process_exception)
+    result: Exception | None = policy(exc)
+    return result
+
+
+# Proxies
+
+
+def get_proxy(uri: WebSocketURI) -> str | None:
+    """
+    Return the proxy to use for connecting to ``uri``, if any.
+
+    The configuration comes from environment variables, as in :mod:`urllib`:
+    ``wss_proxy`` or ``https_proxy`` for ``wss://`` URIs, ``ws_proxy`` or
+    ``http_proxy`` for ``ws://`` URIs, then ``all_proxy``; ``no_proxy`` lists
+    exceptions.
+
+    """
+    if urllib.request.proxy_bypass(f"{uri.host}:{uri.port}"):
+        return None
+    proxies = urllib.request.getproxies()
+    if uri.secure:
+        candidates = ["wss", "https", "all"]
+    else:
+        candidates = ["ws", "http", "all"]
+    for scheme in candidates:
+        proxy = proxies.get(scheme)
+        if proxy:
+            return proxy
+    return None
+
+
+def _parse_proxy(proxy: str) -> urllib.parse.SplitResult:
+    parsed = urllib.parse.urlsplit(proxy)
+    if parsed.scheme not in ("http", "https", "socks5h", "socks5", "socks4a", "socks4"):
+        raise InvalidProxy(proxy, f"scheme {parsed.scheme} isn't supported")
+    if parsed.hostname is None:
+        raise InvalidProxy(proxy, "hostname isn't provided")
+    if parsed.path not in ("", "/"):
+        raise InvalidProxy(proxy, "path is meaningless")
+    return parsed
+
+
+def _read_connect_response(sock: socket.socket, deadline: Deadline) -> Response:
+    # Parse the proxy's response with the Sans-I/O HTTP parser.
+    reader = StreamReader()
+    parser = Response.parse(
+        reader.read_line,
+        reader.read_exact,
+        reader.read_to_eof,
+        proxy=True,
+    )
+    try:
+        while True:
+            sock.settimeout(deadline.timeout())
+            data = sock.recv(4096)
+            if data:
+                reader.feed_data(data)
+            else:
+                reader.feed_eof()
+            next(parser)
+    except StopIteration as exc:
+        assert isinstance(exc.value, Response)
+        return exc.value
+    except TimeoutError:
+        raise
+    except Exception as exc:
+        raise InvalidProxyMessage(
+            "did not receive a valid HTTP response from proxy"
+        ) from exc
+    finally:
+        sock.settimeout(None)
+
+
+def _connect_http_proxy(
+    proxy: urllib.parse.SplitResult,
+    ws_uri: WebSocketURI,
+    deadline: Deadline,
+    *,
+    user_agent_header: str | None,
+    ssl: ssl_module.SSLContext | None,
+    server_hostname: str | None,
+    **kwargs: Any,
+) -> socket.socket:
+    assert proxy.hostname is not None
+    port = proxy.port or (443 if proxy.scheme == "https" else 80)
+    kwargs.setdefault("timeout", deadline.timeout())
+    sock = socket.create_connection((proxy.hostname, port), **kwargs)
+    try:
+        if proxy.scheme == "https":
+            if ssl is None:
+                ssl = ssl_module.create_default_context()
+            if server_hostname is None:
+                server_hostname = proxy.hostname
+            sock.settimeout(deadline.timeout())
+            sock = ssl.wrap_socket(sock, server_hostname=server_hostname)
+            sock.settimeout(None)
+        host = build_host(ws_uri.host, ws_uri.port, ws_uri.secure, always_include_port=True)
+        headers = Headers()
+        headers["Host"] = host
+        if user_agent_header is not None:
+            headers["User-Agent"] = user_agent_header
+        if proxy.username is not None:
+            headers["Proxy-Authorization"] = build_authorization_basic(
+                urllib.parse.unquote(proxy.username),
+                urllib.parse.unquote(proxy.password or ""),
+            )
+        # RFC 9110 §9.3.6: the request target of CONNECT is host:port.
+        request = Request(host, headers, method="CONNECT")
+        sock.sendall(request.serialize())
+        response = _read_connect_response(sock, deadline)
+        if not 200 <= response.status_code < 300:
+            raise InvalidProxyStatus(response)
+    except Exception:
+        sock.close()
+        raise
+    return sock
+
+
+def _connect_socks_proxy(
+    proxy: urllib.parse.SplitResult,
+    ws_uri: WebSocketURI,
+    deadline: Deadline,
+    **kwargs: Any,
+) -> socket.socket:
+    try:
+        from python_socks import ProxyType
+        from python_socks.sync import Proxy as SocksProxy
+    except ImportError:
+        raise ImportError("python-socks is required to use a SOCKS proxy") from None
+    assert proxy.hostname is not None
+    socks_proxy = SocksProxy(
+        {
+            "socks5h": ProxyType.SOCKS5,
+            "socks5": ProxyType.SOCKS5,
+            "socks4a": ProxyType.SOCKS4,
+            "socks4": ProxyType.SOCKS4,
+        }[proxy.scheme],
+        proxy.hostname,
+        proxy.port or 1080,
+        urllib.parse.unquote(proxy.username) if proxy.username else None,
+        urllib.parse.unquote(proxy.password) if proxy.password else None,
+        proxy.scheme in ("socks5h", "socks4a"),
+    )
+    kwargs.setdefault("timeout", deadline.timeout())
+    try:
+        sock: socket.socket = socks_proxy.connect(ws_uri.host, ws_uri.port, **kwargs)
+    except (OSError, TimeoutError):
+        raise
+    except Exception as exc:
+        raise ProxyError("failed to connect to SOCKS proxy") from exc
+    return sock
+
+
+# Connecting
+
+
+def _open_connection(
+    ws_uri: WebSocketURI,
+    *,
+    deadline: Deadline,
+    sock: socket.socket | None,
+    ssl: ssl_module.SSLContext | None,
+    server_hostname: str | None,
+    origin: Origin | None,
+    extensions: Sequence[ClientExtensionFactory] | None,
+    subprotocols: Sequence[Subprotocol] | None,
+    additional_headers: HeadersLike | None,
+    user_agent_header: str | None,
+    proxy: str | Literal[True] | None,
+    proxy_ssl: ssl_module.SSLContext | None,
+    proxy_server_hostname: str | None,
+    ping_interval: float | None,
+    ping_timeout: float | None,
+    close_timeout: float | None,
+    max_size: int | None | tuple[int | None, int | None],
+    max_queue: int | None | tuple[int | None, int | None],
+    logger: LoggerLike | None,
+    create_connection: type[ClientConnection],
+    unix: bool,
+    path: str | None,
+    kwargs: dict[str, Any],
+) -> ClientConnection:
+    if not ws_uri.secure and ssl is not None:
+        raise ValueError("ssl argument is incompatible with a ws:// URI")
+
+    # Proxies don't apply to preexisting sockets and to Unix sockets.
+    if unix or sock is not None:
+        proxy = None
+    elif proxy is True:
+        proxy = get_proxy(ws_uri)
+
+    # Connect the socket.
+    sock_owned = sock is None
+    try:
+        if sock is None:
+            if unix:
+                sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                sock.settimeout(deadline.timeout())
+                assert path is not None  # mypy cannot figure this out
+                sock.connect(path)
+            elif proxy is not None:
+                parsed = _parse_proxy(proxy)
+                if parsed.scheme.startswith("socks"):
+                    sock = _connect_socks_proxy(parsed, ws_uri, deadline, **kwargs)
+                else:
+                    if proxy_ssl is not None and parsed.scheme != "https":
+                        raise ValueError(
+                            "proxy_ssl argument is incompatible with an http:// proxy"
+                        )
+                    sock = _connect_http_proxy(
+                        parsed,
+                        ws_uri,
+                        deadline,
+                        user_agent_header=user_agent_header,
+                        ssl=proxy_ssl,
+                        server_hostname=proxy_server_hostname,
+                        **kwargs,
+                    )
+            else:
+                kwargs.setdefault("timeout", deadline.timeout())
+                sock = socket.create_connection((ws_uri.host, ws_uri.port), **kwargs)
+            sock.settimeout(None)
+
+        # Disable Nagle algorithm: messages are written in one call each.
+        if not unix and sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, True)
+
+        # Initialize TLS wrapper and perform TLS handshake.
+        if ws_uri.secure:
+            if ssl is None:
+                ssl = ssl_module.create_default_context()
+            if server_hostname is None:
+                server_hostname = ws_uri.host
+            sock.settimeout(deadline.timeout())
+            sock = ssl.wrap_socket(sock, server_hostname=server_hostname)
+            sock.settimeout(None)
+
+        # Initialize WebSocket protocol.
+        protocol = ClientProtocol(
+            ws_uri,
+            origin=origin,
+            extensions=extensions,
+            subprotocols=subprotocols,
+            max_size=_protocol_max_size(max_size),
+            logger=logger,
+        )
+
+        # Initialize WebSocket connection.
+        connection = create_connection(
+            sock,
+            protocol,
+            ping_interval=ping_interval,
+            ping_timeout=ping_timeout,
+            close_timeout=close_timeout,
+            max_queue=max_queue,
+        )
+    except Exception:
+        if sock is not None and sock_owned:
+            sock.close()
+        raise
+
+    try:
+        connection.handshake(
+            additional_headers,
+            user_agent_header,
+            deadline.timeout(),
+        )
+    except Exception:
+        connection.close_socket()
+        connection.recv_events_thread.join()
+        raise
+
+    connection.start_keepalive()
+    return connection
+
+
+def _protocol_max_size(
+    max_size: int | None | tuple[int | None, int | None],
+) -> Any:
+    # websockets 17 accepts a (max_message_size, max_fragment_size) tuple.
+    # Pass it through when the Sans-I/O layer supports it; else enforce the
+    # message limit, which also bounds every fragment.
+    if isinstance(max_size, tuple):
+        from ..protocol import Protocol
+
+        if getattr(Protocol, "supports_max_size_tuple", False):
+            return max_size
+        return max_size[0]
+    return max_size
+
+
+def _redirect_uri(ws_uri: WebSocketURI, exc: Exception) -> WebSocketURI | None:
+    # Follow HTTP redirects like browsers do, for 301, 302, 303, 307 and 308.
+    if not isinstance(exc, InvalidStatus):
+        return None
+    response = exc.response
+    if response.status_code not in (301, 302, 303, 307, 308):
+        return None
+    try:
+        location = response.headers["Location"]
+    except Exception:
+        return None
+    new_uri = urllib.parse.urljoin(
+        ("wss://" if ws_uri.secure else "ws://")
+        + build_host(ws_uri.host, ws_uri.port, ws_uri.secure)
+        + ws_uri.resource_name,
+        location,
+    )
+    new_ws_uri = parse_uri(new_uri)
+    # Don't leak credentials to a non-secure URI.
+    if ws_uri.secure and not new_ws_uri.secure:
+        raise SecurityError("cannot follow redirect to non-secure URI")
+    return new_ws_uri
+
+
+def connect(
+    uri: str,
+    *,
+    # TCP/TLS
+    sock: socket.socket | None = None,
+    ssl: ssl_module.SSLContext | None = None,
+    server_hostname: str | None = None,
+    # WebSocket
+    origin: Origin | None = None,
+    extensions: Sequence[ClientExtensionFactory] | None = None,
+    subprotocols: Sequence[Subprotocol] | None = None,
+    compression: str | None = "deflate",
+    # HTTP
+    additional_headers: HeadersLike | None = None,
+    user_agent_header: str | None = USER_AGENT,
+    proxy: str | Literal[True] | None = True,
+    proxy_ssl: ssl_module.SSLContext | None = None,
+    proxy_server_hostname: str | None = None,
+    # Timeouts
+    open_timeout: float | None = 10,
+    ping_interval: float | None = 20,
+    ping_timeout: float | None = 20,
+    close_timeout: float | None = 10,
+    # Limits
+    max_size: int | None | tuple[int | None, int | None] = 2**20,
+    max_queue: int | None | tuple[int | None, int | None] = 16,
+    # Logging
+    logger: LoggerLike | None = None,
+    # Escape hatch for advanced customization
+    create_connection: type[ClientConnection] | None = None,
+    # Backwards compatibility
+    legacy: bool | None = None,
+    **kwargs: Any,
+) -> ClientConnection | reconnect:
+    """
+    Connect to the WebSocket server at ``uri``.
+
+    :func:`connect` should be treated as a context manager yielding a
+    :class:`ClientConnection`, which can then receive and send messages::
+
+        from websockets.sync.client import connect
+
+        with connect(...) as websocket:
+            ...
+
+    The connection is closed automatically when exiting the context.
+
+    Use :func:`reconnect` to reconnect automatically on errors.
+
+    For backwards compatibility, :func:`connect` can be called directly::
+
+        websocket = connect(..., legacy=True)
+
+    In that case, you're responsible for closing the connection with
+    :meth:`ClientConnection.close` when no longer needed.
+
+    When ``legacy`` isn't specified, :func:`connect` returns a
+    :class:`ClientConnection` too, but using it without a context manager
+    emits a :exc:`DeprecationWarning`. When ``legacy`` is :obj:`False`,
+    :func:`connect` behaves like :func:`reconnect`.
+
+    Args:
+        uri: URI of the WebSocket server.
+        sock: Preexisting TCP socket. ``sock`` overrides the host and port
+            from ``uri``. You may call :func:`socket.create_connection` to
+            create a suitable TCP socket.
+        ssl: Configuration for enabling TLS on the connection.
+        server_hostname: Host name for the TLS handshake. ``server_hostname``
+            overrides the host name from ``uri``.
+        origin: Value of the ``Origin`` header, for servers that require it.
+        extensions: List of supported extensions, in order in which they
+            should be negotiated and run.
+        subprotocols: List of supported subprotocols, in order of decreasing
+            preference.
+        compression: The "permessage-deflate" extension is enabled by default.
+            Set ``compression`` to :obj:`None` to disable it. See the
+            :doc:`compression guide <../../topics/compression>` for details.
+        additional_headers: Arbitrary HTTP headers to add to the handshake
+            request.
+        user_agent_header: Value of  the ``User-Agent`` request header.
+            It defaults to ``"Python/x.y.z websockets/X.Y"``.
+            Setting it to :obj:`None` removes the header.
+        proxy: If a proxy is configured, it is used by default. Set ``proxy``
+            to :obj:`None` to disable the proxy or to the address of a proxy
+            to override the system configuration.
+        proxy_ssl: Configuration for enabling TLS on the proxy connection.
+        proxy_server_hostname: Host name for the TLS handshake with the proxy.
+            ``proxy_server_hostname`` overrides the host name from ``proxy``.
+        open_timeout: Timeout for opening the connection in seconds.
+            :obj:`None` disables the timeout.
+        ping_interval: Interval between keepalive pings in seconds.
+            :obj:`None` disables keepalive.
+        ping_timeout: Timeout for keepalive pings in seconds.
+            :obj:`None` disables timeouts.
+        close_timeout: Timeout for closing the connection in seconds.
+            :obj:`None` disables the timeout.
+        max_size: Maximum size of incoming messages in bytes.
+            :obj:`None` disables the limit. You may pass a ``(max_message_size,
+            max_fragment_size)`` tuple to set different limits for messages and
+            fragments.
+        max_queue: High-water mark of the buffer where frames are received.
+            It defaults to 16 frames. The low-water mark defaults to ``max_queue
+            // 4``. You may pass a ``(high, low)`` tuple to set the high-water
+            and low-water marks. If you want to disable flow control entirely,
+            you may set it to ``None``, although that's a bad idea.
+        logger: Logger for this client.
+            It defaults to ``logging.getLogger("websockets.client")``.
+            See the :doc:`logging guide <../../topics/logging>` for details.
+        create_connection: Factory for the :class:`ClientConnection` managing
+            the connection. Set it to a wrapper or a subclass to customize
+            connection handling.
+        legacy: Set to :obj:`True` to opt into the historical behavior of
+            returning a :class:`ClientConnection`, without deprecation warning.
+
+    Any other keyword arguments are passed to :func:`~socket.create_connection`.
+
+    Raises:
+        InvalidURI: If ``uri`` isn't a valid WebSocket URI.
+        OSError: If the TCP connection fails.
+        InvalidHandshake: If the opening handshake fails.
+        TimeoutError: If the opening handshake times out.
+
+    """
+    if legacy is False:
+        return reconnect(
+            uri,
+            sock=sock,
+            ssl=ssl,
+            server_hostname=server_hostname,
+            origin=origin,
+            extensions=extensions,
+            subprotocols=subprotocols,
+            compression=compression,
+            additional_headers=additional_headers,
+            user_agent_header=user_agent_header,
+            proxy=proxy,
+            proxy_ssl=proxy_ssl,
+            proxy_server_hostname=proxy_server_hostname,
+            open_timeout=open_timeout,
+            ping_interval=ping_interval,
+            ping_timeout=ping_timeout,
+            close_timeout=close_timeout,
+            max_size=max_size,
+            max_queue=max_queue,
+            logger=logger,
+            create_connection=create_connection,
+            **kwargs,
+        )
+
+    # Process parameters
+
+    # Backwards compatibility: ssl used to be called ssl_context.
+    if ssl is None and "ssl_context" in kwargs:
+        ssl = kwargs.pop("ssl_context")
+        warnings.warn(  # deprecated in 13.0 - 2024-08-20
+            "ssl_context was renamed to ssl",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+
+    ws_uri = parse_uri(uri)
+    if not ws_uri.secure and ssl is not None:
+        raise ValueError("ssl argument is incompatible with a ws:// URI")
+
+    # Private APIs for unix_connect()
+    unix: bool = kwargs.pop("unix", False)
+    path: str | None = kwargs.pop("path", None)
+
+    if unix:
+        if path is None and sock is None:
+            raise ValueError("missing path argument")
+        elif path is not None and sock is not None:
+            raise ValueError("path and sock arguments are incompatible")
+
+    if subprotocols is not None:
+        validate_subprotocols(subprotocols)
+
+    if compression == "deflate":
+        extensions = enable_client_permessage_deflate(extensions)
+    elif compression is not None:
+        raise ValueError(f"unsupported compression: {compression}")
+
+    if create_connection is None:
+        create_connection = ClientConnection
+
+    deadline = Deadline(open_timeout)
+
+    for _ in range(MAX_REDIRECTS + 1):
+        try:
+            connection = _open_connection(
+                ws_uri,
+                deadline=deadline,
+                sock=sock,
+                ssl=ssl,
+                server_hostname=server_hostname,
+                origin=origin,
+                extensions=extensions,
+                subprotocols=subprotocols,
+                additional_headers=additional_headers,
+                user_agent_header=user_agent_header,
+                proxy=proxy,
+                proxy_ssl=proxy_ssl,
+                proxy_server_hostname=proxy_server_hostname,
+                ping_interval=ping_interval,
+                ping_timeout=ping_timeout,
+                close_timeout=close_timeout,
+                max_size=max_size,
+                max_queue=max_queue,
+                logger=logger,
+                create_connection=create_connection,
+                unix=unix,
+                path=path,
+                kwargs=dict(kwargs),
+            )
+        except InvalidStatus as exc:
+            # A preexisting socket or a Unix socket can't follow redirects.
+            new_ws_uri = None if (sock is not None or unix) else _redirect_uri(
+                ws_uri, exc
+            )
+            if new_ws_uri is None:
+                raise
+            if new_ws_uri.secure and not ws_uri.secure and ssl is None:
+                ssl = ssl_module.create_default_context()
+            elif not new_ws_uri.secure:
+                ssl = None
+            ws_uri = new_ws_uri
+            continue
+        connection.legacy_warning = legacy is None
+        return connection
+
+    raise SecurityError("more than 10 redirects")
+
+
+def unix_connect(
+    path: str | None = None,
+    uri: str | None = None,
+    *,
+    legacy: bool | None = None,
+    **kwargs: Any,
+) -> ClientConnection | reconnect:
+    """
+    Connect to a WebSocket server listening on a Unix socket.
+
+    This function accepts the same keyword arguments as :func:`connect`.
+
+    It's only available on Unix.
+
+    It's mainly useful for debugging servers listening on Unix sockets.
+
+    Args:
+        path: File system path to the Unix socket.
+        uri: URI of the WebSocket server. ``uri`` defaults to
+            ``ws://localhost/`` or, when a ``ssl`` is provided, to
+            ``wss://localhost/``.
+
+    """
+    if uri is None:
+        # Backwards compatibility: ssl used to be called ssl_context.
+        if kwargs.get("ssl") is None and kwargs.get("ssl_context") is None:
+            uri = "ws://localhost/"
+        else:
+            uri = "wss://localhost/"
+    if legacy is False:
+        return unix_reconnect(path, uri, **kwargs)
+    return connect(uri=uri, unix=True, path=path, legacy=legacy, **kwargs)
+
+
+class reconnect:
+    """
+    Similar to :func:`connect`, with support for automatic reconnection.
+
+    :func:`reconnect` can also be treated as an infinite iterator to reconnect
+    automatically on errors::
+
+        for websocket in reconnect(...):
+            try:
+                ...
+            except websockets.exceptions.ConnectionClosed:
+                continue
+
+    If the connection fails with a transient error, it is retried with
+    exponential backoff. If it fails with a fatal error, the exception is
+    raised, breaking out of the loop.
+
+    The connection is closed automatically after each iteration of the loop.
+
+    :func:`reconnect` accepts the same arguments as :func:`connect`, minus the
+    ``legacy`` flag, plus those listed below. It raises the same exceptions.
+
+    Args:
+        process_exception: When reconnecting automatically, tell whether an
+            error is transient or fatal. The default behavior is defined by
+            :func:`process_exception`.
+        reconnect_delays: Delays in seconds between reconnection attempts.
+            Default is exponential backoff with 5s jitter.
+
+    """
+
+    def __init__(
+        self,
+        uri: str,
+        *,
+        # TCP/TLS
+        sock: socket.socket | None = None,
+        ssl: ssl_module.SSLContext | None = None,
+        server_hostname: str | None = None,
+        # WebSocket
+        origin: Origin | None = None,
+        extensions: Sequence[ClientExtensionFactory] | None = None,
+        subprotocols: Sequence[Subprotocol] | None = None,
+        compression: str | None = "deflate",
+        # HTTP
+        additional_headers: HeadersLike | None = None,
+        user_agent_header: str | None = USER_AGENT,
+        proxy: str | Literal[True] | None = True,
+        proxy_ssl: ssl_module.SSLContext | None = None,
+        proxy_server_hostname: str | None = None,
+        # Reconnection
+        process_exception: Callable[
+            [Exception], Exception | None
+        ] = _default_process_exception,
+        # Timeouts
+        open_timeout: float | None = 10,
+        ping_interval: float | None = 20,
+        ping_timeout: float | None = 20,
+        close_timeout: float | None = 10,
+        reconnect_delays: Callable[[], Generator[float]] = backoff,
+        # Limits
+        max_size: int | None | tuple[int | None, int | None] = 2**20,
+        max_queue: int | None | tuple[int | None, int | None] = 16,
+        # Logging
+        logger: LoggerLike | None = None,
+        # Escape hatch for advanced customization
+        create_connection: type[ClientConnection] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.uri = uri
+        self.process_exception = process_exception
+        self.reconnect_delays = reconnect_delays
+        self.logger = logger
+        self.connection: ClientConnection | None = None
+        self.kwargs: dict[str, Any] = dict(
+            sock=sock,
+            ssl=ssl,
+            server_hostname=server_hostname,
+            origin=origin,
+            extensions=extensions,
+            subprotocols=subprotocols,
+            compression=compression,
+            additional_headers=additional_headers,
+            user_agent_header=user_agent_header,
+            proxy=proxy,
+            proxy_ssl=proxy_ssl,
+            proxy_server_hostname=proxy_server_hostname,
+            open_timeout=open_timeout,
+            ping_interval=ping_interval,
+            ping_timeout=ping_timeout,
+            close_timeout=close_timeout,
+            max_size=max_size,
+            max_queue=max_queue,
+            logger=logger,
+            create_connection=create_connection,
+            **kwargs,
+        )
+
+    def connect(self) -> ClientConnection:
+        """Open one connection with the stored arguments."""
+        connection = connect(self.uri, legacy=True, **self.kwargs)
+        assert isinstance(connection, ClientConnection)
+        return connection
+
+    def __enter__(self) -> ClientConnection:
+        self.connection = self.connect()
+        return self.connection
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        exc_traceback: TracebackType | None,
+    ) -> None:
+        assert self.connection is not None
+        self.connection.__exit__(exc_type, exc_value, exc_traceback)
+
+    def __iter__(self) -> Iterator[ClientConnection]:
+        import logging
+
+        logger = self.logger
+        if logger is None:
+            logger = logging.getLogger("websockets.client")
+        delays: Generator[float] | None = None
+        while True:
+            try:
+                connection = self.connect()
+            except Exception as exc:
+                new_exc = self.process_exception(exc)
+                # Raising an exception that isn't exc breaks the link with
+                # the original error unless we chain it explicitly.
+                if new_exc is exc:
+                    raise
+                if new_exc is not None:
+                    raise new_exc from exc
+                if delays is None:
+                    delays = self.reconnect_delays()
+                delay = next(delays)
+                logger.info(
+                    "connect failed; reconnecting in %.1f seconds: %s",
+                    delay,
+                    # Format the exception like traceback does, on one line.
+                    f"{type(exc).__name__}: {exc}",
+                )
+                time.sleep(delay)
+                continue
+            delays = None
+            with connection:
+                yield connection
+
+
+def unix_reconnect(
+    path: str | None = None,
+    uri: str | None = None,
+    **kwargs: Any,
+) -> reconnect:
+    """
+    Similar to :func:`unix_connect`, with support for automatic reconnection.
+
+    """
+    if uri is None:
+        if kwargs.get("ssl") is None and kwargs.get("ssl_context") is None:
+            uri = "ws://localhost/"
+        else:
+            uri = "wss://localhost/"
+    return reconnect(uri, unix=True, path=path, **kwargs)
+
+
