@@ -35,6 +35,7 @@ from __future__ import annotations
 import importlib
 import os
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 
 __all__ = [
@@ -102,15 +103,21 @@ def _active(name: str) -> ModuleType:
     return pure if compiled is None else compiled
 
 
-_mask = _active("mask")
-apply_mask = _mask.apply_mask
-apply_mask_inplace = _mask.apply_mask_inplace
+if TYPE_CHECKING:
+    # Both twins have the same interface; type-check against the pure one.
+    from ._pure.framing import FrameParser, FrameWriter, build_frame
+    from ._pure.mask import apply_mask, apply_mask_inplace
+    from ._pure.utf8 import Utf8Validator, validate_utf8
+else:
+    _mask = _active("mask")
+    apply_mask = _mask.apply_mask
+    apply_mask_inplace = _mask.apply_mask_inplace
 
-_utf8 = _active("utf8")
-validate_utf8 = _utf8.validate_utf8
-Utf8Validator = _utf8.Utf8Validator
+    _utf8 = _active("utf8")
+    validate_utf8 = _utf8.validate_utf8
+    Utf8Validator = _utf8.Utf8Validator
 
-_framing = _active("framing")
-FrameParser = _framing.FrameParser
-FrameWriter = _framing.FrameWriter
-build_frame = _framing.build_frame
+    _framing = _active("framing")
+    FrameParser = _framing.FrameParser
+    FrameWriter = _framing.FrameWriter
+    build_frame = _framing.build_frame

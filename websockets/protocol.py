@@ -327,7 +327,7 @@ class Protocol:
             self.frame_parser.feed(data)
             self.parse_frames()
         else:
-            self.reader.feed_data(data)
+            self.reader.feed_data(bytes(data) if type(data) is memoryview else data)
             self.step_parser()
 
     def get_buffer(self, sizehint: int) -> memoryview:
