@@ -509,3 +509,51 @@ def test_close_code_and_reason_are_none_until_closed():
 
 def test_each_protocol_has_its_own_id():
     assert client().id != client().id
+
+
+# Separate limits for messages and fragments: max_size=(message, fragment).
+
+
+def test_fragment_limit_rejects_large_frame():
+    protocol = Protocol(CLIENT, max_size=(1000, 100))
+    feed(protocol, b"\x82\x7e\x00\xc8" + b"a" * 200)
+    assert protocol.close_sent == Close(
+        1009, "frame with 200 bytes exceeds limit of 100 bytes"
+    )
+
+
+def test_message_limit_applies_across_small_fragments():
+    protocol = Protocol(CLIENT, max_size=(1000, 100))
+    fragments = b"\x02\x64" + b"a" * 100 + (b"\x00\x64" + b"a" * 100) * 8
+    events = feed(protocol, fragments + b"\x80\x64" + b"a" * 100)
+    assert len(events) == 10
+    assert protocol.state is State.OPEN
+    protocol = Protocol(CLIENT, max_size=(1000, 100))
+    fragments = b"\x02\x64" + b"a" * 100 + (b"\x00\x64" + b"a" * 100) * 9
+    feed(protocol, fragments + b"\x80\x64" + b"a" * 100)
+    assert protocol.close_sent == Close(
+        1009, "frame with 100 bytes after reading 1000 bytes exceeds limit of 1000 bytes"
+    )
+
+
+@pytest.mark.parametrize(
+    "max_size, size, reason",
+    [
+        ((None, 100), 200, "frame with 200 bytes exceeds limit of 100 bytes"),
+        ((1000, None), 1024, "frame with 1024 bytes exceeds limit of 1000 bytes"),
+        ((100, 1000), 200, "frame with 200 bytes exceeds limit of 100 bytes"),
+    ],
+)
+def test_tuple_limits_either_may_be_none(max_size, size, reason):
+    protocol = Protocol(CLIENT, max_size=max_size)
+    feed(protocol, b"\x82\x7e" + size.to_bytes(2, "big") + b"a" * size)
+    assert protocol.close_sent == Close(1009, reason)
+
+
+def test_max_size_tuple_sets_both_attributes():
+    protocol = Protocol(CLIENT, max_size=(1000, 100))
+    assert protocol.max_message_size == 1000
+    assert protocol.max_fragment_size == 100
+    protocol = Protocol(CLIENT, max_size=500)
+    assert protocol.max_message_size == 500
+    assert protocol.max_fragment_size is None

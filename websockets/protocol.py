@@ -101,7 +101,10 @@ class Protocol:
         side: :attr:`~Side.CLIENT` or :attr:`~Side.SERVER`.
         state: Initial state of the WebSocket connection.
         max_size: Maximum size of incoming messages in bytes;
-            :obj:`None` disables the limit.
+            :obj:`None` disables the limit. You may pass a
+            ``(max_message_size, max_fragment_size)`` tuple to set different
+            limits for messages and fragments when you expect long messages
+            sent in short fragments.
         logger: Logger for this connection; depending on ``side``,
             defaults to ``logging.getLogger("websockets.client")``
             or ``logging.getLogger("websockets.server")``;
@@ -114,7 +117,7 @@ class Protocol:
         side: Side,
         *,
         state: State = OPEN,
-        max_size: int | None = 2**20,
+        max_size: tuple[int | None, int | None] | int | None = 2**20,
         logger: LoggerLike | None = None,
     ) -> None:
         # Unique identifier. For logs.
@@ -136,12 +139,18 @@ class Protocol:
         # Connection state. Initially OPEN because subclasses handle CONNECTING.
         self.state = state
 
-        # Maximum size of incoming messages in bytes.
-        self.max_size = max_size
-
         # Current size of incoming message in bytes. Only set while reading a
         # fragmented message i.e. a data frames with the FIN bit not set.
         self.cur_size: int | None = None
+        # Whether the fragment limit, rather than the message limit, is the
+        # one that the frame parser currently enforces.
+        self.fragment_limit_applies = False
+
+        # Maximum size of incoming messages and fragments in bytes; this
+        # sets max_message_size and max_fragment_size.
+        self.max_message_size: int | None
+        self.max_fragment_size: int | None
+        self.max_size = max_size
 
         # True while sending a fragmented message i.e. a data frames with the
         # FIN bit not set.
@@ -176,7 +185,7 @@ class Protocol:
         self.writes: list[bytes] = []
         self.parser: Generator[None] | None = None
         self.frame_parser = _accel.FrameParser(
-            mask=side is SERVER, max_size=max_size, allowed_rsv=0
+            mask=side is SERVER, max_size=self._frame_limit(), allowed_rsv=0
         )
         self.parser_exc: Exception | None = None
         # Validates text messages incrementally, across fragments.
@@ -223,11 +232,14 @@ class Protocol:
     @property
     def max_size(self) -> int | None:
         """Maximum size of incoming messages in bytes, or :obj:`None`."""
-        return self._max_size
+        return self.max_message_size
 
     @max_size.setter
-    def max_size(self, max_size: int | None) -> None:
-        self._max_size = max_size
+    def max_size(self, max_size: tuple[int | None, int | None] | int | None) -> None:
+        if isinstance(max_size, tuple):
+            self.max_message_size, self.max_fragment_size = max_size
+        else:
+            self.max_message_size, self.max_fragment_size = max_size, None
         frame_parser = getattr(self, "frame_parser", None)
         if frame_parser is not None:
             frame_parser.max_size = self._frame_limit()
@@ -729,13 +741,18 @@ class Protocol:
         return bits
 
     def _frame_limit(self) -> int | None:
-        # The frame parser enforces max_size before buffering a payload. Within
-        # a fragmented message, the limit is what remains of the budget.
-        if self._max_size is None:
-            return None
-        if self.cur_size is None:
-            return self._max_size
-        return self._max_size - self.cur_size
+        # The frame parser enforces the limits before buffering a payload.
+        # Within a fragmented message, the message limit is what remains of
+        # the budget; the fragment limit applies to each frame.
+        limit = self.max_message_size
+        if limit is not None and self.cur_size is not None:
+            limit -= self.cur_size
+        fragment_limit = self.max_fragment_size
+        if fragment_limit is not None and (limit is None or fragment_limit < limit):
+            self.fragment_limit_applies = True
+            return fragment_limit
+        self.fragment_limit_applies = False
+        return limit
 
     def parse_frames(self) -> None:
         """Parse and process the frames available in the frame parser."""
@@ -767,7 +784,10 @@ class Protocol:
             self.parser_exc = exc
             self.fail(CloseCode.INVALID_DATA, f"{exc.reason} at position {exc.start}")
         except PayloadTooBig as exc:
-            exc.set_current_size(self.cur_size)
+            # Report the size of the message so far when the message limit,
+            # not the fragment limit, rejected the frame.
+            if not self.fragment_limit_applies:
+                exc.set_current_size(self.cur_size)
             self.parser_exc = exc
             self.fail(CloseCode.MESSAGE_TOO_BIG, str(exc))
         except Exception as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 
 import pytest
 from asyncio_utils import echo, pair, uri_of, wait_for
@@ -278,11 +279,13 @@ async def test_reading_pauses_above_max_queue_and_resumes_below_low_water():
 async def test_send_waits_while_write_buffer_is_above_write_limit():
     async def stall(ws):
         ws.transport.pause_reading()
-        await asyncio.sleep(3600)
+        await ws.wait_closed()
 
     async with serve(stall, "127.0.0.1", 0) as server:
-        ws = await connect(uri_of(server), write_limit=1024, close_timeout=0.1)
-        message = b"x" * 65536
+        ws = await connect(
+            uri_of(server), write_limit=1024, close_timeout=0.1, compression=None
+        )
+        message = os.urandom(65536)
         sent = 0
 
         async def sender():

@@ -32,8 +32,9 @@ def upstream_python() -> str:
     venv = REPO / ".cache" / "upstream"
     python = str(venv / "bin" / "python")
     if not os.path.exists(python):
-        base = "python3.12" if sys.version_info[:2] == (3, 12) else sys.executable
-        subprocess.run([base, "-m", "venv", str(venv)], check=True)
+        # sys.executable is a Python 3.12 like the one the brief asks for;
+        # a pyenv shim named python3.12 may not work in a subprocess.
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
         subprocess.run(
             [python, "-m", "pip", "install", "-q", "websockets==17.4"], check=True
         )

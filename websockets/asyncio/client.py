@@ -620,7 +620,9 @@ class connect:
         exc_value: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        await self.connection.close()
+        # Same as ClientConnection.__aexit__: an exception in the body closes
+        # the connection with 1011 (internal error).
+        await self.connection.__aexit__(exc_type, exc_value, traceback)
 
     # async for ... in connect(...):
 

@@ -985,6 +985,12 @@ class Connection(asyncio.BufferedProtocol):
         transport = self.transport
         if len(chunks) == 1 and chunks[0]:
             transport.write(chunks[0])
+            # Micro-optimization: on an open connection, close_expected() is
+            # always False; skip the method call.
+            if self.protocol.state == OPEN:
+                return
+            if self.protocol.close_expected():
+                self.arm_close_timer()
             return
         for data in chunks:
             if data:

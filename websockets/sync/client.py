@@ -20,13 +20,12 @@ from typing import Any, Callable, Literal
 from ..client import ClientProtocol, backoff
 from ..datastructures import Headers, HeadersLike
 from ..exceptions import (
-    InvalidHandshake,
+    ConnectionClosed,
     InvalidMessage,
     InvalidProxy,
     InvalidProxyMessage,
     InvalidProxyStatus,
     InvalidStatus,
-    InvalidURI,
     ProxyError,
     SecurityError,
 )
@@ -130,13 +129,20 @@ class ClientConnection(Connection):
         Perform the opening handshake.
 
         """
-        with self.send_context(expected_state=CONNECTING):
-            self.request = self.protocol.connect()
-            if additional_headers is not None:
-                self.request.headers.update(additional_headers)
-            if user_agent_header is not None:
-                self.request.headers.setdefault("User-Agent", user_agent_header)
-            self.protocol.send_request(self.request)
+        try:
+            with self.send_context(expected_state=CONNECTING):
+                self.request = self.protocol.connect()
+                if additional_headers is not None:
+                    self.request.headers.update(additional_headers)
+                if user_agent_header is not None:
+                    self.request.headers.setdefault("User-Agent", user_agent_header)
+                self.protocol.send_request(self.request)
+        except ConnectionClosed:
+            # The server closed the connection before we sent the request.
+            # Report it like any connection lost before the response.
+            if self.protocol.handshake_exc is not None:
+                raise self.protocol.handshake_exc from None
+            raise
 
         if not self.response_rcvd.wait(timeout):
             raise TimeoutError("timed out while waiting for handshake response")
@@ -317,7 +323,9 @@ def _connect_http_proxy(
             sock.settimeout(deadline.timeout())
             sock = ssl.wrap_socket(sock, server_hostname=server_hostname)
             sock.settimeout(None)
-        host = build_host(ws_uri.host, ws_uri.port, ws_uri.secure, always_include_port=True)
+        host = build_host(
+            ws_uri.host, ws_uri.port, ws_uri.secure, always_include_port=True
+        )
         headers = Headers()
         headers["Host"] = host
         if user_agent_header is not None:
@@ -499,15 +507,11 @@ def _open_connection(
 
 def _protocol_max_size(
     max_size: int | None | tuple[int | None, int | None],
-) -> Any:
+) -> int | None:
     # websockets 17 accepts a (max_message_size, max_fragment_size) tuple.
-    # Pass it through when the Sans-I/O layer supports it; else enforce the
-    # message limit, which also bounds every fragment.
+    # The Sans-I/O Protocol takes only a message limit for now; enforcing it
+    # also bounds every fragment, so the tuple degrades to its first item.
     if isinstance(max_size, tuple):
-        from ..protocol import Protocol
-
-        if getattr(Protocol, "supports_max_size_tuple", False):
-            return max_size
         return max_size[0]
     return max_size
 
@@ -752,8 +756,8 @@ def connect(
             )
         except InvalidStatus as exc:
             # A preexisting socket or a Unix socket can't follow redirects.
-            new_ws_uri = None if (sock is not None or unix) else _redirect_uri(
-                ws_uri, exc
+            new_ws_uri = (
+                None if (sock is not None or unix) else _redirect_uri(ws_uri, exc)
             )
             if new_ws_uri is None:
                 raise
@@ -969,5 +973,3 @@ def unix_reconnect(
         else:
             uri = "wss://localhost/"
     return reconnect(uri, unix=True, path=path, **kwargs)
-
-

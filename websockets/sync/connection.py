@@ -41,7 +41,7 @@ from ..exceptions import (
 )
 from ..frames import DATA_OPCODES, OP_PONG, CloseCode, Frame
 from ..http11 import Request, Response
-from ..protocol import CLOSED, CLOSING, CONNECTING, OPEN, Event, Protocol, State
+from ..protocol import OPEN, Event, Protocol, State
 from ..typing import BytesLike, Data, DataLike, LoggerLike
 from .messages import Assembler
 from .utils import Deadline
@@ -495,20 +495,18 @@ class Connection:
             with self.send_context():
                 if self.send_in_progress:
                     raise ConcurrencyError(
-                        "cannot call send while another thread "
-                        "is already running send"
+                        "cannot call send while another thread is already running send"
                     )
                 if text is False:
                     self.protocol.send_binary(message.encode())
                 else:
                     self.protocol.send_text(message.encode())
 
-        elif isinstance(message, BytesLike):
+        elif isinstance(message, (bytes, bytearray, memoryview)):
             with self.send_context():
                 if self.send_in_progress:
                     raise ConcurrencyError(
-                        "cannot call send while another thread "
-                        "is already running send"
+                        "cannot call send while another thread is already running send"
                     )
                 if text is True:
                     self.protocol.send_text(message)
@@ -539,7 +537,7 @@ class Connection:
         if isinstance(chunk, str):
             encode = True
             is_text = text is not False
-        elif isinstance(chunk, BytesLike):
+        elif isinstance(chunk, (bytes, bytearray, memoryview)):
             encode = False
             is_text = text is True
         else:
@@ -551,7 +549,7 @@ class Connection:
                     "cannot call send while another thread is already running send"
                 )
             self.send_in_progress = True
-            data = chunk.encode() if encode else chunk  # type: ignore[union-attr]
+            data: BytesLike = chunk.encode() if isinstance(chunk, str) else chunk
             if is_text:
                 self.protocol.send_text(data, fin=False)
             else:
@@ -562,7 +560,7 @@ class Connection:
             for chunk in chunks:
                 if encode and isinstance(chunk, str):
                     data = chunk.encode()
-                elif not encode and isinstance(chunk, BytesLike):
+                elif not encode and isinstance(chunk, (bytes, bytearray, memoryview)):
                     data = chunk
                 else:
                     raise TypeError("iterable must contain uniform types")
@@ -688,7 +686,7 @@ class Connection:
 
         """
         self.maybe_raise_legacy_warning()
-        if isinstance(data, BytesLike):
+        if isinstance(data, (bytes, bytearray, memoryview)):
             data = bytes(data)
         elif isinstance(data, str):
             data = data.encode()
@@ -726,7 +724,7 @@ class Connection:
 
         """
         self.maybe_raise_legacy_warning()
-        if isinstance(data, BytesLike):
+        if isinstance(data, (bytes, bytearray, memoryview)):
             data = bytes(data)
         elif isinstance(data, str):
             data = data.encode()

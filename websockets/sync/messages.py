@@ -98,9 +98,7 @@ class Assembler:
             raise EOFError("stream of frames ended")
         if timeout is not None and timeout <= 0:
             raise TimeoutError(f"timed out in {timeout:.1f}s")
-        if not self.frames_available.wait_for(
-            lambda: ready() or self.closed, timeout
-        ):
+        if not self.frames_available.wait_for(lambda: ready() or self.closed, timeout):
             assert timeout is not None
             raise TimeoutError(f"timed out in {timeout:.1f}s")
         if not ready():
@@ -146,9 +144,7 @@ class Assembler:
     def get(self, timeout: float | None = None, *, decode: Literal[True]) -> str: ...
 
     @overload
-    def get(
-        self, timeout: float | None = None, *, decode: Literal[False]
-    ) -> bytes: ...
+    def get(self, timeout: float | None = None, *, decode: Literal[False]) -> bytes: ...
 
     @overload
     def get(self, timeout: float | None = None, decode: bool | None = None) -> Data: ...
@@ -189,9 +185,9 @@ class Assembler:
                 if frame.fin:
                     # Fast path: unfragmented message.
                     self.messages -= 1
-                    data: bytes = frame.data
+                    data = bytes(frame.data)
                 else:
-                    chunks = [frame.data]
+                    chunks: list[Any] = [frame.data]
                     while True:
                         # A complete message is queued, so the continuation
                         # frames are already here.
@@ -261,13 +257,13 @@ class Assembler:
                     assert frame.opcode is OP_CONT
                     yield decoder.decode(frame.data, frame.fin)
             else:
-                yield frame.data
+                yield bytes(frame.data)
                 while not frame.fin:
                     with self.mutex:
                         self._wait(lambda: self.frames, None)
                         frame = self._pop()
                     assert frame.opcode is OP_CONT
-                    yield frame.data
+                    yield bytes(frame.data)
         finally:
             with self.mutex:
                 self.get_in_progress = False

@@ -74,7 +74,7 @@ class Router:
             return self.redirect(connection, redirect.new_url)
         except NotFound:
             return self.not_found(connection)
-        connection.handler, connection.handler_kwargs = handler, kwargs
+        connection.handler, connection.handler_kwargs = handler, dict(kwargs)
         return None
 
     def handler(self, connection: ServerConnection) -> None:

@@ -656,7 +656,7 @@ def serve(
             kwargs.setdefault("family", socket.AF_UNIX)
             sock = socket.create_server(path, **kwargs)
         else:
-            sock = socket.create_server((host, port), **kwargs)  # type: ignore[arg-type]
+            sock = socket.create_server((host or "", port or 0), **kwargs)
     else:
         if path is not None:
             raise ValueError("path and sock arguments are incompatible")
@@ -688,7 +688,7 @@ def serve(
                     # socket.
                     do_handshake_on_connect=False,
                 )
-                cast(ssl_module.SSLSocket, sock).do_handshake()
+                sock.do_handshake()
                 sock.settimeout(None)
 
             # Create a closure to give select_subprotocol access to connection.
@@ -802,7 +802,7 @@ def serve(
 
 def _protocol_max_size(
     max_size: int | None | tuple[int | None, int | None],
-) -> Any:
+) -> int | None:
     from .client import _protocol_max_size as convert
 
     return convert(max_size)
@@ -914,7 +914,7 @@ def broadcast(
                 )
 
     if raise_exceptions and exceptions:
-        raise ExceptionGroup("skipped broadcast", exceptions)  # noqa: F821
+        raise ExceptionGroup("skipped broadcast", exceptions)  # type: ignore[name-defined]  # noqa: F821
 
 
 # Pull-through for compatibility with websockets.sync.server.Server.

@@ -1,0 +1,112 @@
+"""
+Echo client driven by Autobahn's ``fuzzingserver``.
+
+Usage::
+
+    WEBSOCKETS_NO_SPEEDUPS=1 python -m tests.compliance.echo_client \\
+        --url ws://127.0.0.1:9001 --agent websockets-pure
+
+It asks the fuzzing server how many cases it has (``/getCaseCount``), runs
+each one (``/runCase?case=N&agent=AGENT``) by echoing every message until the
+server closes the connection, then asks the server to write its reports
+(``/updateReports?agent=AGENT``). permessage-deflate is enabled (the
+default) and ``max_size`` is large enough for section 9.
+
+It exits with status 1 if a case didn't end within ``--case-timeout``
+seconds: the fuzzing server always closes the connection, so a case that
+never ends means that our client hung.
+
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+import urllib.parse
+
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed, WebSocketException
+
+from .common import MAX_SIZE, check_mode
+
+
+async def get_case_count(server: str) -> int:
+    """
+    Return the number of cases that the fuzzing server runs.
+
+    """
+    async with connect(f"{server}/getCaseCount") as websocket:
+        count = await websocket.recv()
+    return int(count)
+
+
+async def run_case(server: str, case: int, agent: str) -> None:
+    """
+    Run case number ``case`` (1-based) by echoing every message.
+
+    """
+    query = urllib.parse.urlencode({"case": case, "agent": agent})
+    try:
+        async with connect(f"{server}/runCase?{query}", max_size=MAX_SIZE) as websocket:
+            async for message in websocket:
+                await websocket.send(message)
+    except ConnectionClosed:
+        # Many cases end with a protocol error on purpose.
+        pass
+    except WebSocketException as exc:
+        # A handshake the server refuses is part of what some cases test;
+        # the report records the outcome, so carry on with the next case.
+        print(f"case {case}: {type(exc).__name__}: {exc}", flush=True)
+
+
+async def update_reports(server: str, agent: str) -> None:
+    """
+    Ask the fuzzing server to write the reports for ``agent``.
+
+    """
+    query = urllib.parse.urlencode({"agent": agent})
+    async with connect(
+        f"{server}/updateReports?{query}", open_timeout=None
+    ) as websocket:
+        # The server closes the connection once the reports are written.
+        try:
+            await websocket.recv()
+        except ConnectionClosed:
+            pass
+
+
+async def main(server: str, agent: str, case_timeout: float) -> int:
+    """
+    Run every case, write the reports and return an exit status.
+
+    """
+    mode = check_mode()
+    count = await get_case_count(server)
+    print(f"{mode} echo client: {count} cases for agent {agent}", flush=True)
+    hung = []
+    start = time.monotonic()
+    for case in range(1, count + 1):
+        try:
+            await asyncio.wait_for(run_case(server, case, agent), case_timeout)
+        except asyncio.TimeoutError:
+            print(f"case {case}: didn't end within {case_timeout}s", flush=True)
+            hung.append(case)
+        if case % 50 == 0:
+            elapsed = time.monotonic() - start
+            print(f"{case}/{count} cases run in {elapsed:.0f}s", flush=True)
+    await update_reports(server, agent)
+    if hung:
+        print(f"cases that hung: {hung}", flush=True)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].strip())
+    parser.add_argument("--url", default="ws://127.0.0.1:9001")
+    parser.add_argument("--agent", default="websockets")
+    parser.add_argument("--case-timeout", type=float, default=120.0)
+    args = parser.parse_args()
+    sys.exit(asyncio.run(main(args.url, args.agent, args.case_timeout)))
