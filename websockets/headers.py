@@ -606,5 +606,5 @@ def build_authorization_basic(username: str, password: str) -> str:
     # RFC 7617 §2: "a user-id containing a colon character is invalid".
     assert ":" not in username
     user_pass = f"{username}:{password}"
-    basic_credentials = base64.b64encode(user_pass.encode()).decode()
+    basic_credentials = base64.b64encode(user_pass.encode(errors="surrogateescape")).decode()
     return "Basic " + basic_credentials

@@ -68,9 +68,8 @@ def draw(document: dict[str, Any], directory: str) -> list[str]:
         groups = list(dict.fromkeys((s["loop"], s["transport"]) for s in rows))
         libraries = [lib for lib in LIBRARIES if any(s["library"] == lib for s in rows)]
         cells = {(s["size"], s["loop"], s["transport"], s["library"]): s for s in rows}
-        figure, axes = plt.subplots(
-            len(sizes), 2, figsize=(12, 3.2 * len(sizes) + 0.8), squeeze=False
-        )
+        height = 3.2 * len(sizes) + 1.0
+        figure, axes = plt.subplots(len(sizes), 2, figsize=(12, height), squeeze=False)
         width = 0.8 / len(libraries)
         for row, size in enumerate(sizes):
             for column, (key, low, high) in enumerate(
@@ -103,13 +102,13 @@ def draw(document: dict[str, Any], directory: str) -> list[str]:
                 ax.grid(axis="y", alpha=0.3)
         handles, names = axes[0][0].get_legend_handles_labels()
         figure.legend(handles, names, loc="upper center", ncol=len(libraries), fontsize=9,
-                      bbox_to_anchor=(0.5, 0.965))
+                      bbox_to_anchor=(0.5, 1 - 0.35 / height))
         figure.suptitle(
             f"{TITLES.get(scenario, scenario)} — commit {document['commit']}, "
             f"{document['date'][:10]}",
-            fontsize=11,
+            fontsize=11, y=1 - 0.08 / height,
         )
-        figure.tight_layout(rect=(0, 0, 1, 0.93))
+        figure.tight_layout(rect=(0, 0, 1, 1 - 0.75 / height))
         path = os.path.join(directory, f"e2e-{scenario}.png")
         figure.savefig(path, dpi=80)
         plt.close(figure)

@@ -441,6 +441,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     add("--output", type=pathlib.Path, help="directory for JSON and Markdown results")
     add("--no-charts", action="store_true")
     add("--no-readme", action="store_true", help="don't update benchmarks/README.rst")
+    add("--render", type=pathlib.Path, metavar="RESULT_JSON",
+        help="don't measure: redo the table, charts and README from a result file")
     args = parser.parse_args(argv)
     if args.quick:
         args.scenarios, args.libs, args.loops = "client,server", "ours,picows", "asyncio"
@@ -458,8 +460,47 @@ def split(value: str) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def render(args: argparse.Namespace) -> int:
+    """Redo the outputs of an earlier run from its JSON file."""
+    document = json.loads(args.render.read_text(encoding="utf-8"))
+    summaries = [
+        harness.Summary(
+            Cell(*(s[field] for field in ("scenario", "loop", "transport", "size", "library"))),
+            **{
+                key: value for key, value in s.items()
+                if key not in ("scenario", "loop", "transport", "size", "library")
+            },
+        )
+        for s in document["summaries"]
+    ]
+    labels = {**harness.LABELS, **{
+        name: info["label"] for name, info in document["libraries"].items()
+    }}
+    images = []
+    if not args.no_charts:
+        result = subprocess.run(
+            [str(ensure_peers_venv()), "-I", str(HERE / "charts.py"), str(args.render),
+             str(CHARTS_DIR)], capture_output=True, text=True, check=True,
+        )
+        images = [pathlib.Path(line) for line in result.stdout.split()]
+    table = harness.markdown_tables(summaries, labels)
+    md_path = args.render.with_suffix(".md")
+    md_path.write_text(
+        f"# End-to-end benchmark, {document['date']}, commit {document['commit']}\n\n"
+        f"{describe_run(document)}\n\n{table}", encoding="utf-8",
+    )
+    print(table)
+    if not args.no_readme and update_readme(
+        document, summaries, labels, images, args.render.resolve()
+    ):
+        log(f"updated {README.relative_to(ROOT)}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.render is not None:
+        return render(args)
     scenarios, libraries = split(args.scenarios), split(args.libs)
     loops, transports = split(args.loops), split(args.transports)
     sizes = [int(size) for size in split(args.sizes)]

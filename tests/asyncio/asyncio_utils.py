@@ -24,7 +24,9 @@ def uri_of(server: Server, path: str = "/", scheme: str = "ws") -> str:
 
 @asynccontextmanager
 async def pair(
-    handler: Any = echo, server_kwargs: dict[str, Any] | None = None, **client_kwargs: Any
+    handler: Any = echo,
+    server_kwargs: dict[str, Any] | None = None,
+    **client_kwargs: Any,
 ) -> AsyncIterator[tuple[Server, ClientConnection]]:
     async with serve(handler, "127.0.0.1", 0, **(server_kwargs or {})) as server:
         async with connect(uri_of(server), **client_kwargs) as client:

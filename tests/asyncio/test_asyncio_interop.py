@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 import textwrap
 
 import pytest
 from asyncio_utils import uri_of
-from conftest import subprocess_env
 
 from websockets.asyncio.client import connect
 from websockets.asyncio.server import serve
@@ -69,13 +67,19 @@ UPSTREAM_CLIENT = textwrap.dedent(
 @pytest.mark.parametrize("compression", ["deflate", "none"])
 async def test_our_client_with_upstream_server(upstream_python, compression):
     process = await asyncio.create_subprocess_exec(
-        upstream_python, "-c", UPSTREAM_SERVER, compression,
+        upstream_python,
+        "-c",
+        UPSTREAM_SERVER,
+        compression,
         stdout=asyncio.subprocess.PIPE,
     )
     try:
         port = int(await process.stdout.readline())
         uri = f"ws://127.0.0.1:{port}/"
-        kwargs = {"max_size": None, "compression": None if compression == "none" else "deflate"}
+        kwargs = {
+            "max_size": None,
+            "compression": None if compression == "none" else "deflate",
+        }
         async with connect(uri, **kwargs) as ws:
             await ws.send("text é")
             assert await ws.recv() == "text é"
@@ -111,11 +115,18 @@ async def test_upstream_client_with_our_server(upstream_python, compression):
             codes.append((exc.rcvd.code, exc.rcvd.reason))
 
     async with serve(
-        handler, "127.0.0.1", 0, max_size=None,
+        handler,
+        "127.0.0.1",
+        0,
+        max_size=None,
         compression=None if compression == "none" else "deflate",
     ) as server:
         process = await asyncio.create_subprocess_exec(
-            upstream_python, "-c", UPSTREAM_CLIENT, uri_of(server), compression,
+            upstream_python,
+            "-c",
+            UPSTREAM_CLIENT,
+            uri_of(server),
+            compression,
             stdout=asyncio.subprocess.PIPE,
         )
         stdout, _ = await process.communicate()

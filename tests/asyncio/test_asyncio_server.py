@@ -7,7 +7,7 @@ import logging
 import socket
 
 import pytest
-from asyncio_utils import echo, pair, port_of, uri_of, wait_for
+from asyncio_utils import echo, port_of, uri_of, wait_for
 
 from websockets.asyncio.client import connect, unix_connect
 from websockets.asyncio.server import (
@@ -135,7 +135,9 @@ async def test_process_request_exception_returns_500(caplog):
         raise ValueError("bad")
 
     with caplog.at_level(logging.ERROR, logger="websockets.server"):
-        async with serve(echo, "127.0.0.1", 0, process_request=process_request) as server:
+        async with serve(
+            echo, "127.0.0.1", 0, process_request=process_request
+        ) as server:
             with pytest.raises(InvalidStatus) as excinfo:
                 await connect(uri_of(server))
     assert excinfo.value.response.status_code == 500
@@ -192,7 +194,9 @@ async def test_compression_none_and_deflate():
             assert "Sec-WebSocket-Extensions" not in ws.response.headers
     async with serve(echo, "127.0.0.1", 0) as server:
         async with connect(uri_of(server)) as ws:
-            assert "permessage-deflate" in ws.response.headers["Sec-WebSocket-Extensions"]
+            assert (
+                "permessage-deflate" in ws.response.headers["Sec-WebSocket-Extensions"]
+            )
             await ws.send("z" * 10000)
             assert await ws.recv() == "z" * 10000
     with pytest.raises(ValueError):

@@ -784,7 +784,9 @@ async def connect_socks_proxy(
         from python_socks import ProxyType
         from python_socks.async_.asyncio import Proxy as SocksProxy
     except ImportError:
-        raise ImportError("connecting through a SOCKS proxy requires python-socks") from None
+        raise ImportError(
+            "connecting through a SOCKS proxy requires python-socks"
+        ) from None
 
     socks_proxy = SocksProxy(
         {

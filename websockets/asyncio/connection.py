@@ -45,7 +45,7 @@ from ..exceptions import (
     ConnectionClosedOK,
     ProtocolError,
 )
-from ..frames import OP_CONT, OP_PONG, OP_TEXT, CloseCode, Frame
+from ..frames import OP_PONG, OP_TEXT, CloseCode, Frame
 from ..typing import BytesLike, Data, DataLike, LoggerLike
 from .messages import Assembler
 
@@ -1163,4 +1163,3 @@ class Connection(asyncio.BufferedProtocol):
         # close the TCP connection explicitly. Returning None lets asyncio
         # close the transport once its write buffer is flushed.
         return None
-

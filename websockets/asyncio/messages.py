@@ -296,4 +296,3 @@ class Assembler:
         waiter = self.waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
-

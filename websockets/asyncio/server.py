@@ -762,7 +762,9 @@ def serve(
         create_connection = ServerConnection
 
     if _wants_path(handler):
-        classic_handler = cast(Callable[[ServerConnection, str], Awaitable[None]], handler)
+        classic_handler = cast(
+            Callable[[ServerConnection, str], Awaitable[None]], handler
+        )
 
         async def handler(connection: ServerConnection) -> None:
             assert connection.request is not None

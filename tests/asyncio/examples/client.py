@@ -3,11 +3,12 @@
 # WS client example
 
 import asyncio
+
 import websockets
 
+
 async def hello():
-    async with websockets.connect(
-            'ws://localhost:8765') as websocket:
+    async with websockets.connect("ws://localhost:8765") as websocket:
         name = input("What's your name? ")
 
         await websocket.send(name)
@@ -15,5 +16,6 @@ async def hello():
 
         greeting = await websocket.recv()
         print(f"< {greeting}")
+
 
 asyncio.get_event_loop().run_until_complete(hello())

@@ -5,15 +5,16 @@
 import asyncio
 import pathlib
 import ssl
+
 import websockets
 
+
 ssl_context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-ssl_context.load_verify_locations(
-    pathlib.Path(__file__).with_name('localhost.pem'))
+ssl_context.load_verify_locations(pathlib.Path(__file__).with_name("localhost.pem"))
+
 
 async def hello():
-    async with websockets.connect(
-            'wss://localhost:8765', ssl=ssl_context) as websocket:
+    async with websockets.connect("wss://localhost:8765", ssl=ssl_context) as websocket:
         name = input("What's your name? ")
 
         await websocket.send(name)
@@ -21,5 +22,6 @@ async def hello():
 
         greeting = await websocket.recv()
         print(f"< {greeting}")
+
 
 asyncio.get_event_loop().run_until_complete(hello())

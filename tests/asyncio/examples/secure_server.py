@@ -5,7 +5,9 @@
 import asyncio
 import pathlib
 import ssl
+
 import websockets
+
 
 async def hello(websocket, path):
     name = await websocket.recv()
@@ -16,12 +18,11 @@ async def hello(websocket, path):
     await websocket.send(greeting)
     print(f"> {greeting}")
 
-ssl_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-ssl_context.load_cert_chain(
-    pathlib.Path(__file__).with_name('localhost.pem'))
 
-start_server = websockets.serve(
-    hello, 'localhost', 8765, ssl=ssl_context)
+ssl_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ssl_context.load_cert_chain(pathlib.Path(__file__).with_name("localhost.pem"))
+
+start_server = websockets.serve(hello, "localhost", 8765, ssl=ssl_context)
 
 asyncio.get_event_loop().run_until_complete(start_server)
 asyncio.get_event_loop().run_forever()

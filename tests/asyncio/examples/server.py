@@ -3,7 +3,9 @@
 # WS server example
 
 import asyncio
+
 import websockets
+
 
 async def hello(websocket, path):
     name = await websocket.recv()
@@ -14,7 +16,8 @@ async def hello(websocket, path):
     await websocket.send(greeting)
     print(f"> {greeting}")
 
-start_server = websockets.serve(hello, 'localhost', 8765)
+
+start_server = websockets.serve(hello, "localhost", 8765)
 
 asyncio.get_event_loop().run_until_complete(start_server)
 asyncio.get_event_loop().run_forever()

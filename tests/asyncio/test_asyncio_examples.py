@@ -1,0 +1,113 @@
+"""The getting-started examples run unchanged, each as a separate process."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import pathlib
+import shutil
+import sys
+
+from conftest import subprocess_env
+
+from websockets.asyncio.client import connect
+
+
+EXAMPLES = pathlib.Path(__file__).with_name("examples")
+
+
+async def start(script: pathlib.Path, port: int) -> asyncio.subprocess.Process:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(script),
+        env=subprocess_env(),
+        cwd=str(script.parent),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    # Wait until the server accepts connections.
+    for _ in range(500):
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            await asyncio.sleep(0.01)
+        else:
+            writer.close()
+            return process
+    process.kill()
+    raise AssertionError(f"{script.name} didn't start")
+
+
+async def stop(process: asyncio.subprocess.Process) -> bytes:
+    process.terminate()
+    stdout, _ = await process.communicate()
+    return stdout
+
+
+async def run_client(script: pathlib.Path, stdin: bytes) -> bytes:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(script),
+        env=subprocess_env(),
+        cwd=str(script.parent),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    stdout, stderr = await process.communicate(stdin)
+    assert process.returncode == 0, stderr.decode()
+    return stdout
+
+
+async def test_basic_server_and_client():
+    server = await start(EXAMPLES / "server.py", 8765)
+    try:
+        output = await run_client(EXAMPLES / "client.py", b"Alice\n")
+        assert output.endswith(b"> Alice\n< Hello Alice!\n")
+    finally:
+        output = await stop(server)
+    assert output == b"< Alice\n> Hello Alice!\n"
+
+
+async def test_secure_server_and_client(tmp_path, certs):
+    ca, cert, _, _ = certs
+    for name in ["secure_server.py", "secure_client.py"]:
+        shutil.copy(EXAMPLES / name, tmp_path / name)
+    # One file serves both: the server loads the key and the chain, the
+    # client trusts every certificate in it, including the CA.
+    pem = cert.private_key_and_cert_chain_pem.bytes()
+    (tmp_path / "localhost.pem").write_bytes(pem + ca.cert_pem.bytes())
+    server = await start(tmp_path / "secure_server.py", 8765)
+    try:
+        output = await run_client(tmp_path / "secure_client.py", b"Bob\n")
+        assert output.endswith(b"> Bob\n< Hello Bob!\n")
+    finally:
+        await stop(server)
+
+
+async def test_show_time_server():
+    server = await start(EXAMPLES / "show_time.py", 5678)
+    try:
+        async with connect("ws://127.0.0.1:5678/") as ws:
+            message = await ws.recv()
+            assert message.endswith("Z") and "T" in message
+    finally:
+        await stop(server)
+
+
+async def test_counter_server_with_broadcast():
+    server = await start(EXAMPLES / "counter.py", 6789)
+    try:
+        async with connect("ws://localhost:6789/") as ws1:
+            assert json.loads(await ws1.recv()) == {"type": "users", "count": 1}
+            assert json.loads(await ws1.recv()) == {"type": "state", "value": 0}
+            async with connect("ws://localhost:6789/") as ws2:
+                assert json.loads(await ws1.recv()) == {"type": "users", "count": 2}
+                await ws2.recv()
+                await ws2.recv()
+                await ws2.send(json.dumps({"action": "plus"}))
+                assert json.loads(await ws1.recv()) == {"type": "state", "value": 1}
+                assert json.loads(await ws2.recv()) == {"type": "state", "value": 1}
+            assert json.loads(await ws1.recv()) == {"type": "users", "count": 1}
+    finally:
+        await stop(server)

@@ -1,0 +1,108 @@
+"""
+Regression tests for what fuzzing found.
+
+Each test asserts the correct behaviour, which the pure twin and websockets
+17.4 share. The inputs that found them are stored in
+``tests/fuzzing/regressions/<target>/`` and replayed by
+``test_fuzz_smoke.py``.
+
+"""
+
+from __future__ import annotations
+
+import zlib
+
+import pytest
+
+from tests.fuzzing.common import twins
+from websockets.exceptions import PayloadTooBig
+from websockets.extensions.permessage_deflate import PerMessageDeflate
+from websockets.frames import Close, Frame, Opcode
+from websockets.protocol import CLOSING, Protocol, Side
+
+
+PURE_MASK, COMPILED_MASK = twins("mask")
+MASK_TWINS = [pytest.param(PURE_MASK, id="pure")]
+if COMPILED_MASK is not None:
+    MASK_TWINS.append(pytest.param(COMPILED_MASK, id="compiled"))
+
+
+def empty_strided_view():
+    # memoryview reports such a view as not C-contiguous, while
+    # PyBuffer_IsContiguous() says that any empty buffer is contiguous;
+    # asking the view for a PyBUF_SIMPLE buffer then raises BufferError.
+    view = memoryview(bytearray(0))[::2]
+    assert not view.c_contiguous
+    return view
+
+
+# Found by the mask target (regressions/mask/empty-strided-memoryview).
+
+
+@pytest.mark.parametrize("module", MASK_TWINS)
+def test_apply_mask_masks_empty_non_contiguous_memoryview(module):
+    # websockets.speedups.apply_mask of websockets 17.4 returns b"" too.
+    assert module.apply_mask(empty_strided_view(), b"\x01\x02\x03\x04") == b""
+
+
+@pytest.mark.parametrize("module", MASK_TWINS)
+def test_apply_mask_rejects_empty_non_contiguous_mask_with_value_error(module):
+    with pytest.raises(ValueError, match="mask must contain 4 bytes"):
+        module.apply_mask(b"data", empty_strided_view())
+
+
+@pytest.mark.parametrize("module", MASK_TWINS)
+def test_apply_mask_inplace_rejects_empty_non_contiguous_memoryview(module):
+    with pytest.raises(ValueError, match="memoryview must be C-contiguous"):
+        module.apply_mask_inplace(empty_strided_view(), b"\x01\x02\x03\x04")
+
+
+# Found by the deflate target; both behaviours match websockets 17.4.
+
+
+def deflate(data):
+    compressor = zlib.compressobj(wbits=-15)
+    return (compressor.compress(data) + compressor.flush(zlib.Z_SYNC_FLUSH))[:-4]
+
+
+def test_deflate_delivers_output_held_back_by_max_size_with_next_frame():
+    # These 4 bytes start a deflate stream and inflate to 260 bytes. With
+    # max_size=16, zlib consumes all of them but holds output back, so the
+    # frame is cut at 16 bytes without PayloadTooBig; the held-back output
+    # comes first in the next frame, where it counts against max_size.
+    extension = PerMessageDeflate(False, False, 15, 15)
+    first = Frame(Opcode.BINARY, bytes.fromhex("4a4c1c05"), fin=False, rsv1=True)
+    assert extension.decode(first, max_size=16).data == b"a" * 16
+    second = Frame(Opcode.CONT, bytes.fromhex("c40200"), fin=False)
+    with pytest.raises(PayloadTooBig):
+        extension.decode(second, max_size=16)
+
+
+def test_deflate_loses_no_byte_when_max_size_holds_output_back():
+    extension = PerMessageDeflate(False, False, 15, 15)
+    frames = [
+        Frame(Opcode.BINARY, bytes.fromhex("4a4c1c05"), fin=False, rsv1=True),
+        Frame(Opcode.CONT, bytes.fromhex("c40200"), fin=False),
+        Frame(Opcode.CONT, b"\x00", fin=True),
+    ]
+    data = b"".join(extension.decode(frame, max_size=1000).data for frame in frames)
+    assert data == b"a" * 300
+
+
+def test_protocol_fails_new_compressed_message_inside_fragmented_message():
+    # Without context takeover, PerMessageDeflate.decode() raises
+    # AttributeError on a continuation frame after this sequence (like
+    # websockets). The protocol never gets there: it fails the connection
+    # on the second frame, right after decoding it.
+    protocol = Protocol(Side.CLIENT)
+    protocol.extensions = [PerMessageDeflate(True, True, 15, 15)]
+    protocol.frame_parser.allowed_rsv = 0x40
+    stream = (
+        b"\x41" + bytes([len(deflate(b"a"))]) + deflate(b"a")
+        + b"\xc1" + bytes([len(deflate(b"b"))]) + deflate(b"b")
+        + b"\x80\x02xx"
+    )  # fmt: skip
+    protocol.receive_data(stream)
+    assert protocol.state is CLOSING
+    assert str(protocol.parser_exc) == "expected a continuation frame"
+    assert protocol.close_sent == Close(1002, "expected a continuation frame")
