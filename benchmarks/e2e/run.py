@@ -546,7 +546,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     order = harness.interleave(cells, args.rounds)
     args.output.mkdir(parents=True, exist_ok=True)
-    log_path = args.output / "e2e-last.log"
+    # Keep the log of a full run out of results/, which is committed.
+    log_dir = ROOT / "build" / "e2e" if args.output == RESULTS_DIR else args.output
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / "e2e-last.log"
     samples: list[Sample] = []
     with tempfile.TemporaryDirectory(prefix="e2e-certs-") as certs, \
             log_path.open("w", encoding="utf-8") as log_file:

@@ -106,3 +106,34 @@ def test_protocol_fails_new_compressed_message_inside_fragmented_message():
     assert protocol.state is CLOSING
     assert str(protocol.parser_exc) == "expected a continuation frame"
     assert protocol.close_sent == Close(1002, "expected a continuation frame")
+
+
+# Found by the frames target (regressions/frames/max-size-above-2-63).
+
+PURE_FRAMING, COMPILED_FRAMING = twins("framing")
+FRAMING_TWINS = [pytest.param(PURE_FRAMING, id="pure")]
+if COMPILED_FRAMING is not None:
+    FRAMING_TWINS.append(pytest.param(COMPILED_FRAMING, id="compiled"))
+
+
+@pytest.mark.parametrize("module", FRAMING_TWINS)
+@pytest.mark.parametrize("max_size", [2**63 - 1, 2**63, 2**64 - 2])
+def test_frame_parser_enforces_max_size_between_2_63_and_2_64(module, max_size):
+    # RFC 6455 §5.2 wants the most significant bit of a 64-bit length to be
+    # 0, but websockets doesn't check it, so lengths go up to 2**64 - 1 and
+    # a max_size below that must still reject them.
+    parser = module.FrameParser(mask=False, max_size=max_size)
+    parser.feed(b"\x82\x7f" + b"\xff" * 8)
+    with pytest.raises(PayloadTooBig) as raised:
+        parser.next_frame()
+    assert str(raised.value) == (
+        f"frame with {2**64 - 1} bytes exceeds limit of {max_size} bytes"
+    )
+
+
+@pytest.mark.parametrize("module", FRAMING_TWINS)
+@pytest.mark.parametrize("max_size", [2**64 - 1, 2**64, 2**100])
+def test_frame_parser_max_size_of_2_64_or_more_is_no_limit(module, max_size):
+    parser = module.FrameParser(mask=False, max_size=max_size)
+    parser.feed(b"\x82\x7f" + b"\xff" * 8)
+    assert parser.next_frame() is None

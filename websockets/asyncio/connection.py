@@ -349,9 +349,25 @@ class Connection(asyncio.BufferedProtocol):
         """
         messages = self.recv_messages
         frames = messages.frames
-        # Fast path, inlined from Assembler.get() to save a coroutine: a
-        # single-frame message is already waiting.
-        if frames and not messages.get_in_progress and frames[0].fin:
+        if not messages.get_in_progress:
+            if not frames and not messages.closed:
+                # Nothing is queued: wait for a final frame on a future
+                # awaited right here, without the two coroutine layers of
+                # Assembler.get(). Cancellation takes no frame: safe.
+                waiter = self.loop.create_future()
+                messages.waiter = waiter
+                messages.waiter_wants_any = False
+                messages.get_in_progress = True
+                try:
+                    await waiter
+                finally:
+                    messages.waiter = None
+                    messages.get_in_progress = False
+            # Fast path, inlined from Assembler.get() to save a coroutine: a
+            # single-frame message is waiting. Anything else, including the
+            # end of the stream, goes through Assembler.get().
+            if not frames or not frames[0].fin:
+                return await self._recv_slow(decode)
             frame = frames.popleft()
             if messages.paused:
                 messages.maybe_resume()
@@ -363,6 +379,10 @@ class Connection(asyncio.BufferedProtocol):
             if decode:
                 return data.decode()
             return data
+        return await self._recv_slow(decode)
+
+    async def _recv_slow(self, decode: bool | None) -> Data:
+        messages = self.recv_messages
         try:
             return await messages.get(decode)
         except EOFError:
