@@ -29,7 +29,7 @@ from cpython.bytearray cimport (
 )
 from cpython.buffer cimport PyBUF_SIMPLE, PyBuffer_Release, PyObject_CheckBuffer, PyObject_GetBuffer
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_CheckExact, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
-from cpython.long cimport PyLong_AsLongLongAndOverflow
+from cpython.long cimport PyLong_AsLongLongAndOverflow, PyLong_AsUnsignedLongLong
 from cpython.number cimport PyNumber_Index
 from cpython.object cimport PyObject, PyObject_GenericSetAttr
 from libc.string cimport memcpy, memmove
@@ -66,6 +66,7 @@ cdef enum:
 MASK_POOL_SIZE = C_MASK_POOL_SIZE
 
 cdef unsigned long long ULL_MAX = 0xFFFFFFFFFFFFFFFFULL
+cdef object _ULL_MAX_OBJECT = 0xFFFFFFFFFFFFFFFF
 
 cdef object _Frame = Frame
 cdef object _ProtocolError = ProtocolError
@@ -161,8 +162,14 @@ cdef class FrameParser:
             raise ValueError("max_size must be >= 0")
         self._max_size = value
         self._has_max_size = True
-        # Payload lengths fit in 64 bits: larger limits never trigger.
-        self._max_length = ULL_MAX if overflow > 0 else <unsigned long long>length
+        if overflow == 0:
+            self._max_length = <unsigned long long>length
+        elif value <= _ULL_MAX_OBJECT:
+            # Between 2**63 and 2**64 - 1: still a limit for 64-bit lengths.
+            self._max_length = PyLong_AsUnsignedLongLong(value)
+        else:
+            # Payload lengths fit in 64 bits: larger limits never trigger.
+            self._max_length = ULL_MAX
 
     @property
     def allowed_rsv(self):

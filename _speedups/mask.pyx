@@ -70,7 +70,10 @@ cdef int _get_bytes(object obj, Py_buffer* view) except -1:
     if PyBytes_Check(obj) or PyByteArray_Check(obj):
         pass
     elif PyMemoryView_Check(obj):
-        if not PyBuffer_IsContiguous(PyMemoryView_GET_BUFFER(obj), b"C"):
+        # Ask the memoryview rather than PyBuffer_IsContiguous(), which calls
+        # every empty buffer contiguous, even a strided view that refuses to
+        # export a simple buffer.
+        if not obj.c_contiguous:
             obj = obj.tobytes()
     else:
         PyErr_Format(
@@ -166,7 +169,9 @@ cdef int _get_writable(object obj, Py_buffer* view) except -1:
             "expected a bytearray or a writable memoryview, "
             "read-only memoryview found"
         )
-    if not PyBuffer_IsContiguous(view, b"C"):
+    # As in _get_bytes(), trust the memoryview's own flag: an empty strided
+    # view is "contiguous" for PyBuffer_IsContiguous() but not for Python.
+    if not PyBuffer_IsContiguous(view, b"C") or not obj.c_contiguous:
         PyBuffer_Release(view)
         raise ValueError("memoryview must be C-contiguous")
     return 0

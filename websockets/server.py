@@ -95,6 +95,9 @@ class ServerProtocol(Protocol):
         logger: LoggerLike | None = None,
     ) -> None:
         self.origins = origins
+        # accept() sets this; send_response() then reports a non-101 response
+        # as a refused WebSocket handshake rather than a plain HTTP response.
+        self.accept_called = False
         self.available_extensions = extensions
         self.available_subprotocols = subprotocols
         if select_subprotocol is not None:
@@ -134,6 +137,7 @@ class ServerProtocol(Protocol):
             WebSocket handshake response or HTTP response to send to the client.
 
         """
+        self.accept_called = True
         try:
             (
                 accept_header,
@@ -541,11 +545,14 @@ class ServerProtocol(Protocol):
             self.logger.info("connection open")
             self.start_frames()
         else:
-            self.logger.info(
-                "connection rejected (%d %s)",
-                response.status_code,
-                response.reason_phrase,
-            )
+            # A response built without accept(), typically by process_request,
+            # is an ordinary HTTP response; after accept(), the WebSocket
+            # handshake was refused, by the protocol or by process_response.
+            if self.accept_called:
+                message = "connection rejected (%d %s)"
+            else:
+                message = "HTTP response sent (%d %s)"
+            self.logger.info(message, response.status_code, response.reason_phrase)
 
             self.send_eof()
             self.start_discarding()

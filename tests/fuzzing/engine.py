@@ -78,7 +78,9 @@ class Failure(Exception):
     """An input made a target raise; ``data`` reproduces it."""
 
     def __init__(self, target: str, data: bytes, details: str) -> None:
-        super().__init__(f"{target} failed on {data[:64]!r}... ({len(data)} bytes):\n{details}")
+        super().__init__(
+            f"{target} failed on {data[:64]!r}... ({len(data)} bytes):\n{details}"
+        )
         self.target = target
         self.data = data
 

@@ -42,7 +42,8 @@ FRAMES = [
 def masked_frames(frames: list[tuple[int, bytes, bool, int]]) -> bytes:
     """Serialize frames as a client sends them."""
     return b"".join(
-        build_frame(opcode, data, fin, rsv, MASK_KEY) for opcode, data, fin, rsv in frames
+        build_frame(opcode, data, fin, rsv, MASK_KEY)
+        for opcode, data, fin, rsv in frames
     )
 
 
@@ -60,7 +61,9 @@ CLIENT_STREAM = (
     unmasked_frames(FRAMES)
     # A 64-bit length that could fit in 7 bits: RFC 6455 §5.2 requires the
     # minimal encoding, but websockets accepts this one, and so must we.
-    + b"\x82\x7f" + (5).to_bytes(8, "big") + b"hello"
+    + b"\x82\x7f"
+    + (5).to_bytes(8, "big")
+    + b"hello"
     + unmasked_frames([(0x1, b"rsv", True, 0x40)])
 )
 """What a client receives: unmasked frames, one with a 64-bit length."""

@@ -34,7 +34,6 @@ import tempfile
 import traceback
 from types import ModuleType
 
-
 # Don't import websockets here: atheris must instrument it on first import.
 from .engine import CORPUS, Failure, fuzz_random
 from .targets import TARGETS
@@ -106,7 +105,13 @@ def run_atheris(name: str, args: argparse.Namespace, extra: list[str]) -> int:
         argv.append(f"-runs={args.runs}")
     if args.seed:
         argv.append(f"-seed={args.seed}")
-    argv += ["-max_len=65536", "-rss_limit_mb=2048", *extra, str(work_dir), str(CORPUS / name)]
+    argv += [
+        "-max_len=65536",
+        "-rss_limit_mb=2048",
+        *extra,
+        str(work_dir),
+        str(CORPUS / name),
+    ]
     atheris.Setup(argv, target.fuzz)
     atheris.Fuzz()  # exits the process
     return 0  # pragma: no cover
@@ -117,7 +122,11 @@ def run_random(name: str, args: argparse.Namespace) -> int:
     runs = args.runs if args.runs is not None or args.time is not None else 10_000
     try:
         count = fuzz_random(
-            name, target.fuzz, runs=runs, duration=args.time, seed=args.seed,
+            name,
+            target.fuzz,
+            runs=runs,
+            duration=args.time,
+            seed=args.seed,
             artifacts=args.artifacts,
         )
     except Failure as failure:
@@ -133,16 +142,30 @@ def main(argv: list[str] | None = None) -> int:
     if "--" in argv:
         index = argv.index("--")
         argv, extra = argv[:index], argv[index + 1 :]
-    parser = argparse.ArgumentParser(prog="python -m tests.fuzzing.run", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.fuzzing.run", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--target", choices=[*TARGETS, "all"], default="all")
     parser.add_argument("--time", type=float, help="seconds per target")
     parser.add_argument("--runs", type=int, help="inputs per target, besides the seeds")
-    parser.add_argument("--engine", choices=["atheris", "random"], default="atheris" if have_atheris() else "random")
+    parser.add_argument(
+        "--engine",
+        choices=["atheris", "random"],
+        default="atheris" if have_atheris() else "random",
+    )
     parser.add_argument("--seed", type=int, default=0, help="random seed")
-    parser.add_argument("--work-dir", type=pathlib.Path, default=DEFAULT_WORK_DIR / "corpus")
-    parser.add_argument("--artifacts", type=pathlib.Path, default=DEFAULT_WORK_DIR / "artifacts")
-    parser.add_argument("--reproduce", nargs="+", metavar="FILE", help="run these inputs once")
-    parser.add_argument("--write-seeds", action="store_true", help="regenerate the seed corpora")
+    parser.add_argument(
+        "--work-dir", type=pathlib.Path, default=DEFAULT_WORK_DIR / "corpus"
+    )
+    parser.add_argument(
+        "--artifacts", type=pathlib.Path, default=DEFAULT_WORK_DIR / "artifacts"
+    )
+    parser.add_argument(
+        "--reproduce", nargs="+", metavar="FILE", help="run these inputs once"
+    )
+    parser.add_argument(
+        "--write-seeds", action="store_true", help="regenerate the seed corpora"
+    )
     args = parser.parse_args(argv)
 
     if args.write_seeds:
@@ -161,12 +184,25 @@ def main(argv: list[str] | None = None) -> int:
     # libFuzzer exits the process when it's done: one subprocess per target.
     status = 0
     for name in names:
-        command = [sys.executable, "-m", "tests.fuzzing.run", "--target", name, "--engine", "atheris"]
+        command = [
+            sys.executable,
+            "-m",
+            "tests.fuzzing.run",
+            "--target",
+            name,
+            "--engine",
+            "atheris",
+        ]
         for option in ("time", "runs", "seed"):
             value = getattr(args, option)
             if value is not None:
                 command += [f"--{option}", str(value)]
-        command += ["--work-dir", str(args.work_dir), "--artifacts", str(args.artifacts)]
+        command += [
+            "--work-dir",
+            str(args.work_dir),
+            "--artifacts",
+            str(args.artifacts),
+        ]
         if extra:
             command += ["--", *extra]
         print(f"=== {name}", flush=True)

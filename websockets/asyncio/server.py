@@ -108,6 +108,8 @@ class ServerConnection(Connection):
         self.server = server
         self.request_rcvd: asyncio.Future[None] = self.loop.create_future()
         self.username: str  # see basic_auth()
+        self.handler: Callable[..., Awaitable[None]]  # see route()
+        self.handler_kwargs: dict[str, Any]  # see route()
         self.handler_task: asyncio.Task[None] | None = None
 
     def respond(self, status: StatusLike, text: str) -> Response:

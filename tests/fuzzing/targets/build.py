@@ -15,7 +15,6 @@ Oracles:
 
 from __future__ import annotations
 
-from types import ModuleType
 from typing import Any
 from unittest import mock
 
@@ -53,7 +52,9 @@ def make_data(kind: str, payload: bytes) -> Any:
     return payload
 
 
-def reference_frame(opcode: int, payload: bytes, fin: bool, rsv: int, key: bytes | None) -> bytes:
+def reference_frame(
+    opcode: int, payload: bytes, fin: bool, rsv: int, key: bytes | None
+) -> bytes:
     """Serialize a frame the slow, obvious way."""
     head = bytes([(0x80 if fin else 0) | rsv | opcode])
     bit = 0x80 if key is not None else 0
@@ -128,7 +129,9 @@ def fuzz(data: bytes) -> None:
         write_many(opcode, kind, payload, fin, rsv, writes)
 
 
-def round_trip(frame: bytes, opcode: int, payload: bytes, fin: bool, rsv: int, mask: bool) -> None:
+def round_trip(
+    frame: bytes, opcode: int, payload: bytes, fin: bool, rsv: int, mask: bool
+) -> None:
     """Parse ``frame`` back with each FrameParser twin."""
     # Invalid opcodes and control frames that are too long or fragmented
     # must be rejected on parsing.
@@ -139,20 +142,42 @@ def round_trip(frame: bytes, opcode: int, payload: bytes, fin: bool, rsv: int, m
     elif opcode >= 8 and not fin:
         expected = ("raise", "ProtocolError", "fragmented control frame")
     else:
-        expected = ("ok", (opcode, payload, fin, bool(rsv & 0x40), bool(rsv & 0x20), bool(rsv & 0x10)))
+        expected = (
+            "ok",
+            (
+                opcode,
+                payload,
+                fin,
+                bool(rsv & 0x40),
+                bool(rsv & 0x20),
+                bool(rsv & 0x10),
+            ),
+        )
     for module in IMPLEMENTATIONS:
         parser = module.FrameParser(mask=mask, allowed_rsv=0x70)
         parser.feed(frame)
         result = outcome(parser.next_frame)
         if result[0] == "ok":
             parsed = result[1]
-            result = ("ok", (int(parsed.opcode), parsed.data, parsed.fin, parsed.rsv1, parsed.rsv2, parsed.rsv3))
+            result = (
+                "ok",
+                (
+                    int(parsed.opcode),
+                    parsed.data,
+                    parsed.fin,
+                    parsed.rsv1,
+                    parsed.rsv2,
+                    parsed.rsv3,
+                ),
+            )
             if parser.buffered:
                 raise Divergence("FrameParser left bytes after a whole frame")
         check_same(f"round trip with {module.__name__}", expected, result)
 
 
-def write_many(opcode: Any, kind: str, payload: bytes, fin: bool, rsv: int, count: int) -> None:
+def write_many(
+    opcode: Any, kind: str, payload: bytes, fin: bool, rsv: int, count: int
+) -> None:
     """Compare FrameWriter twins over a few frames, with reproducible keys."""
     outputs = []
     for module in IMPLEMENTATIONS:
@@ -162,7 +187,9 @@ def write_many(opcode: Any, kind: str, payload: bytes, fin: bool, rsv: int, coun
                 writer = module.FrameWriter(mask=mask)
                 for i in range(count):
                     chunk = payload[i:]
-                    output.append(outcome(writer.write, opcode, make_data(kind, chunk), fin, rsv))
+                    output.append(
+                        outcome(writer.write, opcode, make_data(kind, chunk), fin, rsv)
+                    )
         outputs.append(output)
     for output in outputs[1:]:
         check_same("compiled FrameWriter", outputs[0], output)
@@ -172,9 +199,13 @@ def seeds() -> dict[str, bytes]:
     # Parameters: head, odd, kind, key kind, [key], writes; then the payload.
     return {
         "text-unmasked": encode_input(b"Hello", 0x81, 0, 0, 0, 0),
-        "binary-masked": encode_input(bytes(range(200)), 0x82, 0, 0, 1, b"\x01\x02\x03\x04", 2),
+        "binary-masked": encode_input(
+            bytes(range(200)), 0x82, 0, 0, 1, b"\x01\x02\x03\x04", 2
+        ),
         "bytearray-126": encode_input(b"a" * 126, 0x82, 0, 1, 0, 1),
-        "strided-rsv": encode_input(b"abcdefgh" * 20, 0xC2, 0, 3, 3, b"\xff\x00\xff\x00", 3),
+        "strided-rsv": encode_input(
+            b"abcdefgh" * 20, 0xC2, 0, 3, 3, b"\xff\x00\xff\x00", 3
+        ),
         "close-memoryview": encode_input(b"\x03\xe8ok", 0x88, 0, 2, 0, 0),
         "ping-too-long": encode_input(b"p" * 126, 0x89, 0, 0, 0, 0),
         "bad-opcode-type": encode_input(b"", 0x81, 3, 0, 0, 0),

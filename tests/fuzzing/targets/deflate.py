@@ -30,7 +30,14 @@ from ..common import Divergence, Input, check_same, encode_input
 from ..frames_data import deflate_message
 
 
-OPCODES = (Opcode.CONT, Opcode.TEXT, Opcode.BINARY, Opcode.CONT, Opcode.PING, Opcode.CLOSE)
+OPCODES = (
+    Opcode.CONT,
+    Opcode.TEXT,
+    Opcode.BINARY,
+    Opcode.CONT,
+    Opcode.PING,
+    Opcode.CLOSE,
+)
 
 MAX_SIZES = (None, 0, 1, 16, 100, 1000, 65536)
 
@@ -49,7 +56,9 @@ class Params:
         for _ in range(source.byte() % 8 + 1):
             head = source.byte()
             size = source.byte()
-            self.frames.append((OPCODES[(head & 0x3F) % 6], bool(head & 0x40), bool(head & 0x80), size))
+            self.frames.append(
+                (OPCODES[(head & 0x3F) % 6], bool(head & 0x40), bool(head & 0x80), size)
+            )
         self.stream = source.rest()
 
     def payloads(self) -> list[tuple[Opcode, bool, bool, bytes]]:
@@ -136,7 +145,9 @@ def fuzz(data: bytes) -> None:
     limited_data = data_of(frames)
     unlimited_data = data_of(unlimited)
     if not unlimited_data.startswith(limited_data):
-        raise Divergence("payloads decoded with max_size aren't a prefix of those without")
+        raise Divergence(
+            "payloads decoded with max_size aren't a prefix of those without"
+        )
 
     if not failed:
         if len(unlimited) != len(limited):
@@ -152,7 +163,9 @@ def fuzz(data: bytes) -> None:
                     f"PayloadTooBig for {produced} bytes with max_size={params.max_size}"
                 )
     else:
-        check_same("error with and without max_size", unlimited[len(frames)], limited[-1])
+        check_same(
+            "error with and without max_size", unlimited[len(frames)], limited[-1]
+        )
 
     if params.data_type:
         check_same("data type", limited, decode_all(params, params.max_size, 0))
@@ -163,10 +176,16 @@ def fuzz(data: bytes) -> None:
 def round_trip(params: Params) -> None:
     """Compress the stream in frames with encode(), decode them back."""
     encoder = PerMessageDeflate(
-        params.no_context_takeover, params.no_context_takeover, 15, max(params.window_bits, 9)
+        params.no_context_takeover,
+        params.no_context_takeover,
+        15,
+        max(params.window_bits, 9),
     )
     decoder = PerMessageDeflate(
-        params.no_context_takeover, params.no_context_takeover, max(params.window_bits, 9), 15
+        params.no_context_takeover,
+        params.no_context_takeover,
+        max(params.window_bits, 9),
+        15,
     )
     first = True
     for opcode, _, fin, payload in params.payloads():
@@ -176,7 +195,11 @@ def round_trip(params: Params) -> None:
             frame = Frame(Opcode.BINARY if first else Opcode.CONT, payload, fin)
             first = fin
         decoded = decoder.decode(encoder.encode(frame))
-        check_same("encode/decode round trip", (frame.opcode, frame.fin, frame.data), (decoded.opcode, decoded.fin, bytes(decoded.data)))
+        check_same(
+            "encode/decode round trip",
+            (frame.opcode, frame.fin, frame.data),
+            (decoded.opcode, decoded.fin, bytes(decoded.data)),
+        )
 
 
 def seeds() -> dict[str, bytes]:
@@ -187,15 +210,17 @@ def seeds() -> dict[str, bytes]:
     # (head, size) per frame; head: opcode index | 0x40 RSV1 | 0x80 FIN.
     return {
         "one-message": encode_input(message, 0x07, 0, 0, 0, 0xC1, 0),
-        "one-message-9-bits": encode_input(deflate_message(text, 9), 0x81, 5, 1, 0, 0xC1, 0),
-        "fragments": encode_input(
-            fragments, 0x07, 0, 2, 2, 0x42, 4, 0x00, 3, 0x80, 0
+        "one-message-9-bits": encode_input(
+            deflate_message(text, 9), 0x81, 5, 1, 0, 0xC1, 0
         ),
+        "fragments": encode_input(fragments, 0x07, 0, 2, 2, 0x42, 4, 0x00, 3, 0x80, 0),
         "two-messages-context": encode_input(
             message + message, 0x07, 6, 0, 1, 0xC1, len(message), 0xC1, 0
         ),
         "too-big": encode_input(deflate_message(bytes(5000)), 0x07, 4, 0, 0, 0xC2, 0),
-        "uncompressed-and-control": encode_input(b"plainping", 0x07, 0, 0, 1, 0x82, 5, 0x84, 0),
+        "uncompressed-and-control": encode_input(
+            b"plainping", 0x07, 0, 0, 1, 0x82, 5, 0x84, 0
+        ),
         "rsv1-continuation": encode_input(fragments, 0x07, 0, 0, 1, 0x42, 4, 0xC0, 0),
         "garbage": encode_input(b"\xff\xff\xff\xff", 0x07, 0, 0, 0, 0xC1, 0),
     }

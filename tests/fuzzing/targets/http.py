@@ -34,8 +34,20 @@ from ..common import Divergence, Input, check_same, encode_input, split, uint
 KINDS = ("request", "response", "proxy-response")
 
 # Exceptions that Request.parse and Response.parse document.
-REQUEST_ERRORS = (EOFError, SecurityError, UnicodeDecodeError, ValueError, NotImplementedError)
-RESPONSE_ERRORS = (EOFError, SecurityError, LookupError, ValueError, NotImplementedError)
+REQUEST_ERRORS = (
+    EOFError,
+    SecurityError,
+    UnicodeDecodeError,
+    ValueError,
+    NotImplementedError,
+)
+RESPONSE_ERRORS = (
+    EOFError,
+    SecurityError,
+    LookupError,
+    ValueError,
+    NotImplementedError,
+)
 
 
 @contextlib.contextmanager
@@ -56,7 +68,10 @@ def parser(kind: str, reader: StreamReader) -> Generator[None, None, Any]:
     if kind == "request":
         return Request.parse(reader.read_line)
     return Response.parse(
-        reader.read_line, reader.read_exact, reader.read_to_eof, proxy=kind == "proxy-response"
+        reader.read_line,
+        reader.read_exact,
+        reader.read_to_eof,
+        proxy=kind == "proxy-response",
     )
 
 
@@ -64,7 +79,13 @@ def describe(message: Any) -> tuple[Any, ...]:
     headers = list(message.headers.raw_items())
     if isinstance(message, Request):
         return ("request", message.method, message.path, message.protocol, headers)
-    return ("response", message.status_code, message.reason_phrase, headers, bytes(message.body))
+    return (
+        "response",
+        message.status_code,
+        message.reason_phrase,
+        headers,
+        bytes(message.body),
+    )
 
 
 def run(kind: str, chunks: list[bytes], eof: bool) -> tuple[Any, ...]:
@@ -194,7 +215,9 @@ def seeds() -> dict[str, bytes]:
         "request-body": encode_input(
             b"GET / HTTP/1.1\r\nContent-Length: 1\r\n\r\n", 0, 0, uint(0, 2)
         ),
-        "request-non-ascii": encode_input(b"GET /\xe9 HTTP/1.1\r\n\r\n", 0, 0, uint(0, 2)),
+        "request-non-ascii": encode_input(
+            b"GET /\xe9 HTTP/1.1\r\n\r\n", 0, 0, uint(0, 2)
+        ),
         "response": encode_input(RESPONSE, 1, 0, uint(0, 2)),
         "response-content-length": encode_input(ERROR_RESPONSE, 1, 0, uint(3, 2)),
         "response-chunked": encode_input(CHUNKED_RESPONSE, 1, 1, uint(11, 2)),
@@ -204,5 +227,3 @@ def seeds() -> dict[str, bytes]:
             b"HTTP/1.0 200 Connection established\r\n\r\n\x81\x00", 2, 0, uint(0, 2)
         ),
     }
-
-

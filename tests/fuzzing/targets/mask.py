@@ -59,14 +59,16 @@ def argument(data: bytes, kind: int) -> Any:
     return data
 
 
-def inplace(module: ModuleType, data: bytes, key: Any, offset: Any, kind: int, start: int) -> tuple[Any, ...]:
+def inplace(
+    module: ModuleType, data: bytes, key: Any, offset: Any, kind: int, start: int
+) -> tuple[Any, ...]:
     """Mask ``data`` in place within a larger buffer; return the whole buffer."""
     # The view starts at an arbitrary alignment within its buffer.
     backing = bytearray(b"\xaa" * start + data + b"\x55" * 5)
     target: Any
     if kind == 0:
         target = backing
-        end = len(backing)
+        len(backing)
     else:
         target = memoryview(backing)[start : start + len(data)]
         if kind == 2:
@@ -77,7 +79,9 @@ def inplace(module: ModuleType, data: bytes, key: Any, offset: Any, kind: int, s
     return result + (bytes(backing),)
 
 
-def check_inplace(result: tuple[Any, ...], data: bytes, key: bytes, offset: int, kind: int, start: int) -> None:
+def check_inplace(
+    result: tuple[Any, ...], data: bytes, key: bytes, offset: int, kind: int, start: int
+) -> None:
     """Check a successful in-place masking against the reference."""
     before = b"\xaa" * start + data + b"\x55" * 5
     if kind == 0:
@@ -121,7 +125,7 @@ def fuzz(data: bytes) -> None:
                     inplace(module, payload, key, offset, inplace_kind, start),
                 )
             )
-    for (module, name), result in zip(VARIANTS[1:], results[1:]):
+    for (module, name), result in zip(VARIANTS[1:], results[1:], strict=False):
         check_same(f"{module.__name__} ({name})", results[0], result)
 
     masked = results[0][0]
@@ -139,7 +143,9 @@ def seeds() -> dict[str, bytes]:
     key = b"\x12\x34\x56\x78"
     return {
         "bytes": encode_input(b"Hello, world!", 0, key, 0, 0, 0, 0),
-        "long-unaligned": encode_input(bytes(range(256)) * 3 + b"tail", 1, key, 1, 1, 1, 3),
+        "long-unaligned": encode_input(
+            bytes(range(256)) * 3 + b"tail", 1, key, 1, 1, 1, 3
+        ),
         "strided": encode_input(b"0123456789" * 7, 2, key, 3, 2, 3, 1),
         "cast": encode_input(b"abcdefghijklmnop" * 5, 0, key, 4, 6, 0, 5),
         "short-key": encode_input(b"data", 3, key, 2, 0, 0, 0, 0),

@@ -47,7 +47,6 @@ from websockets.uri import parse_uri
 from websockets.utils import accept_key, generate_key
 
 from ..common import (
-    Divergence,
     Input,
     check_same,
     deterministic_token_bytes,
@@ -114,10 +113,25 @@ def describe_event(event: Any) -> tuple[Any, ...]:
         return ("request", event.path, list(event.headers.raw_items()))
     if isinstance(event, Response):
         headers = list(event.headers.raw_items())
-        return ("response", event.status_code, event.reason_phrase, headers, bytes(event.body))
+        return (
+            "response",
+            event.status_code,
+            event.reason_phrase,
+            headers,
+            bytes(event.body),
+        )
     if isinstance(event, Frame):
         data = event.data
-        return ("frame", event.opcode, type(data).__name__, bytes(data), event.fin, event.rsv1, event.rsv2, event.rsv3)
+        return (
+            "frame",
+            event.opcode,
+            type(data).__name__,
+            bytes(data),
+            event.fin,
+            event.rsv1,
+            event.rsv2,
+            event.rsv3,
+        )
     raise AssertionError(f"unexpected event: {event!r}")
 
 
@@ -146,7 +160,9 @@ class Run:
         self.protocol: Protocol
         if params.server:
             self.protocol = ServerProtocol(
-                extensions=[ServerPerMessageDeflateFactory()] if params.deflate else None,
+                extensions=[ServerPerMessageDeflateFactory()]
+                if params.deflate
+                else None,
                 subprotocols=["chat"],
                 max_size=params.max_size,
                 logger=logger,
@@ -154,7 +170,9 @@ class Run:
         else:
             client = ClientProtocol(
                 parse_uri("ws://example.com/chat"),
-                extensions=[ClientPerMessageDeflateFactory()] if params.deflate else None,
+                extensions=[ClientPerMessageDeflateFactory()]
+                if params.deflate
+                else None,
                 subprotocols=["chat"],
                 max_size=params.max_size,
                 logger=logger,
@@ -169,13 +187,19 @@ class Run:
         writes = protocol.data_to_send()
         for write in writes:
             if type(write) is not bytes:
-                raise AssertionError(f"data_to_send() returned a {type(write).__name__}")
+                raise AssertionError(
+                    f"data_to_send() returned a {type(write).__name__}"
+                )
         state = protocol.state
         if state not in TRANSITIONS[self.state]:
-            raise AssertionError(f"illegal transition from {self.state.name} to {state.name}")
+            raise AssertionError(
+                f"illegal transition from {self.state.name} to {state.name}"
+            )
         self.state = state
         if protocol.frame_parser.capacity > MAX_CAPACITY:
-            raise AssertionError(f"frame buffer grew to {protocol.frame_parser.capacity}")
+            raise AssertionError(
+                f"frame buffer grew to {protocol.frame_parser.capacity}"
+            )
         self.transcript.append(
             (step, state.name, events or [], writes, protocol.close_expected())
         )
@@ -254,11 +278,15 @@ def transcript(params: Params, mode: str, debug: bool) -> list[Any]:
 def fuzz(data: bytes) -> None:
     params = Params(data)
     reference = transcript(params, "pure", False)
-    check_same("pure kernels with DEBUG logs", reference, transcript(params, "pure", True))
+    check_same(
+        "pure kernels with DEBUG logs", reference, transcript(params, "pure", True)
+    )
     if HAS_COMPILED:
         check_same("compiled kernels", reference, transcript(params, "compiled", False))
         check_same(
-            "compiled kernels with DEBUG logs", reference, transcript(params, "compiled", True)
+            "compiled kernels with DEBUG logs",
+            reference,
+            transcript(params, "compiled", True),
         )
 
 
@@ -276,7 +304,9 @@ REQUEST = (
     b"Sec-WebSocket-Version: 13\r\n"
     b"Sec-WebSocket-Protocol: chat\r\n"
 )
-DEFLATE_OFFER = b"Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"
+DEFLATE_OFFER = (
+    b"Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"
+)
 
 
 def response(deflate: bool) -> bytes:
@@ -297,7 +327,7 @@ def response(deflate: bool) -> bytes:
 MESSAGES = [
     (0x1, "héllo ✓".encode(), True, 0),
     (0x2, bytes(range(256)), True, 0),
-    (0x1, "frag".encode(), False, 0),
+    (0x1, b"frag", False, 0),
     (0x9, b"ping", True, 0),
     (0x0, "ment ✓".encode(), True, 0),
     (0x8, b"\x03\xe8bye", True, 0),
@@ -325,15 +355,22 @@ def seeds() -> dict[str, bytes]:
         "server-no-eof-close": encode_input(server[:-8], 0x10 | 0x20, 0, uint(0, 2)),
         "server-bad-request": encode_input(b"GET / HTTP/1.1\r\n\r\n", 0, 0, uint(0, 2)),
         "server-invalid-utf8": encode_input(
-            REQUEST + b"\r\n" + masked_frames([(0x1, b"\xce\xba\xe1\xbd\xb9\xcf\x83\xff", True, 0)]),
-            0, 0, uint(0, 2),
+            REQUEST
+            + b"\r\n"
+            + masked_frames([(0x1, b"\xce\xba\xe1\xbd\xb9\xcf\x83\xff", True, 0)]),
+            0,
+            0,
+            uint(0, 2),
         ),
         "client": encode_input(client, 0x01 | 0x08, 0, uint(0, 2)),
-        "client-deflate-chunked": encode_input(client_deflate, 0x01 | 0x02, 0, uint(5, 2)),
-        "client-rejected": encode_input(
-            b"HTTP/1.1 403 Forbidden\r\nContent-Length: 4\r\n\r\nnope", 0x01, 0, uint(0, 2)
+        "client-deflate-chunked": encode_input(
+            client_deflate, 0x01 | 0x02, 0, uint(5, 2)
         ),
-        "client-close": encode_input(client[: -10], 0x01 | 0x10, 0, uint(0, 2)),
+        "client-rejected": encode_input(
+            b"HTTP/1.1 403 Forbidden\r\nContent-Length: 4\r\n\r\nnope",
+            0x01,
+            0,
+            uint(0, 2),
+        ),
+        "client-close": encode_input(client[:-10], 0x01 | 0x10, 0, uint(0, 2)),
     }
-
-

@@ -78,7 +78,16 @@ def as_argument(data: bytes, kind: int) -> Any:
 
 
 def describe(exc: UnicodeDecodeError) -> tuple[Any, ...]:
-    return ("raise", type(exc).__name__, exc.encoding, exc.reason, exc.start, exc.end, bytes(exc.object), str(exc))
+    return (
+        "raise",
+        type(exc).__name__,
+        exc.encoding,
+        exc.reason,
+        exc.start,
+        exc.end,
+        bytes(exc.object),
+        str(exc),
+    )
 
 
 def one_shot(module: ModuleType, data: Any) -> tuple[Any, ...]:
@@ -112,7 +121,9 @@ def pieces(data: bytes, seed: int) -> list[tuple[bytes, bool]]:
             return result
 
 
-def incremental(module: ModuleType | None, steps: list[tuple[bytes, bool]], kind: int) -> list[Any]:
+def incremental(
+    module: ModuleType | None, steps: list[tuple[bytes, bool]], kind: int
+) -> list[Any]:
     """Feed ``steps`` to a validator, or to codecs' decoder if ``module`` is None."""
     log: list[Any] = []
     if module is None:
@@ -151,8 +162,16 @@ def fuzz(data: bytes) -> None:
     for module, name in VARIANTS:
         with implementation(module, name):
             label = f"{module.__name__} ({name or 'default'})"
-            check_same(f"validate_utf8 of {label}", expected, one_shot(module, as_argument(text, kind)))
-            check_same(f"Utf8Validator of {label}", expected_steps, incremental(module, steps, kind))
+            check_same(
+                f"validate_utf8 of {label}",
+                expected,
+                one_shot(module, as_argument(text, kind)),
+            )
+            check_same(
+                f"Utf8Validator of {label}",
+                expected_steps,
+                incremental(module, steps, kind),
+            )
 
 
 def seeds() -> dict[str, bytes]:
@@ -164,6 +183,10 @@ def seeds() -> dict[str, bytes]:
         "invalid-raw": encode_input(b"caf\xc3\x28 \xed\xa0\x80 ok", 2, uint(3, 2), 1),
         "strided": encode_input(text.encode() + b"\xff", 3, uint(9, 2), 1),
         "tokens": encode_input(bytes(range(len(TOKENS))), 0, uint(5, 2), 0),
-        "tokens-truncated-end": encode_input(bytes([12, 0, 33, 1, 34, 35]), 0, uint(2, 2), 0),
-        "long-ascii-then-error": encode_input(b"a" * 200 + b"\xe2\x82" + b"b" * 40, 0, uint(11, 2), 1),
+        "tokens-truncated-end": encode_input(
+            bytes([12, 0, 33, 1, 34, 35]), 0, uint(2, 2), 0
+        ),
+        "long-ascii-then-error": encode_input(
+            b"a" * 200 + b"\xe2\x82" + b"b" * 40, 0, uint(11, 2), 1
+        ),
     }
