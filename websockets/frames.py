@@ -417,3 +417,13 @@ class Close:
         if not (self.code in EXTERNAL_CLOSE_CODES or 3000 <= self.code < 5000):
             raise ProtocolError("invalid status code")
 
+
+
+def __getattr__(name: str) -> object:
+    # websockets exposes its masking function here too. It's resolved lazily
+    # because the kernel registry imports this module.
+    if name == "apply_mask":
+        from ._accel import apply_mask
+
+        return apply_mask
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -34,7 +34,10 @@ from .exceptions import (
     ProtocolError,
 )
 from .extensions import Extension
-from .frames import (
+from .frames import (  # noqa: F401 - BINARY...TEXT are re-exported as websockets does
+    BINARY,
+    CLOSE,
+    CONT,
     OK_CLOSE_CODES,
     OP_BINARY,
     OP_CLOSE,
@@ -42,6 +45,9 @@ from .frames import (
     OP_PING,
     OP_PONG,
     OP_TEXT,
+    PING,
+    PONG,
+    TEXT,
     Close,
     CloseCode,
     Frame,

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import http
 import logging
+import os
 from typing import TYPE_CHECKING, Any, NewType, Optional, Sequence, Union
 
 
@@ -54,6 +55,9 @@ ExtensionName = NewType("ExtensionName", str)
 
 ExtensionParameter = tuple[str, Optional[str]]
 """Parameter of a WebSocket extension."""
+
+PathLike = Union[str, os.PathLike[str]]
+"""Types accepted where a path to a file or a Unix socket is expected."""
 
 # Private types
 

@@ -13,10 +13,13 @@ async def consumer(message):
     print(f"< {message}")
 
 
-async def producer(counter=itertools.count(1)):
+COUNTER = itertools.count(1)
+
+
+async def producer():
     # Your business logic goes here.
     await asyncio.sleep(0.1)
-    return f"message {next(counter)}"
+    return f"message {next(COUNTER)}"
 
 
 async def consumer_handler(websocket):

@@ -21,9 +21,7 @@ async def echo(websocket):
 
 
 async def main():
-    async with serve(
-        echo, "localhost", 8765, process_request=health_check
-    ) as server:
+    async with serve(echo, "localhost", 8765, process_request=health_check) as server:
         await server.serve_forever()
 
 

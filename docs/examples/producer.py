@@ -8,10 +8,13 @@ import itertools
 from websockets.asyncio.server import serve
 
 
-async def producer(counter=itertools.count(1)):
+COUNTER = itertools.count(1)
+
+
+async def producer():
     # Your business logic goes here.
     await asyncio.sleep(0.1)
-    return f"message {next(counter)}"
+    return f"message {next(COUNTER)}"
 
 
 async def producer_handler(websocket):

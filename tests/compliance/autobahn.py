@@ -11,7 +11,9 @@ Environment variables:
 * ``AUTOBAHN_PYTHON2``: the Python 2.7 interpreter (default: pyenv's 2.7.18
   if present, else ``python2.7`` on the ``PATH``);
 * ``AUTOBAHN_CACHE``: the cache folder (default: ``.cache/autobahn`` at the
-  root of the repository).
+  root of the repository);
+* ``AUTOBAHN_REPORTS``: the reports folder (default: ``reports`` in the
+  cache folder).
 
 """
 
@@ -51,7 +53,7 @@ CACHE = pathlib.Path(os.environ.get("AUTOBAHN_CACHE", ROOT / ".cache" / "autobah
 LIB = CACHE / "lib"
 """``pip install --target`` folder of the suite and its dependencies."""
 
-REPORTS = CACHE / "reports"
+REPORTS = pathlib.Path(os.environ.get("AUTOBAHN_REPORTS", CACHE / "reports"))
 """Reports go to ``REPORTS / f"{role}-{mode}"``."""
 
 SUITE_VERSION = "0.8.2"

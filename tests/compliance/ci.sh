@@ -15,6 +15,8 @@
 #                     exists, else .venv, else python3)
 #   AUTOBAHN_CASES    override the case patterns (comma-separated)
 #   AUTOBAHN_JOBS     runs to do at once (default: 2)
+#   AUTOBAHN_REPORTS  where reports go (default: .cache/autobahn/reports-ci,
+#                     to leave the reports of a full run alone)
 
 set -euo pipefail
 
@@ -33,4 +35,7 @@ CASES=${AUTOBAHN_CASES:-"1.*,2.*,3.*,4.*,5.*,6.*,7.*,10.*,\
 12.1.1,12.1.5,12.2.1,12.3.1,12.4.1,12.5.1,\
 13.1.1,13.1.5,13.2.1,13.3.1,13.4.1,13.5.1,13.6.1,13.7.1"}
 
-exec "$PYTHON" -m tests.compliance.run --jobs "${AUTOBAHN_JOBS:-2}" --cases "$CASES"
+export AUTOBAHN_REPORTS=${AUTOBAHN_REPORTS:-$ROOT/.cache/autobahn/reports-ci}
+
+exec "$PYTHON" -m tests.compliance.run --jobs "${AUTOBAHN_JOBS:-2}" --timeout 600 \
+    --cases "$CASES"

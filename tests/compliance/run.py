@@ -122,7 +122,11 @@ def spec_cases(cases: Sequence[str], exclude: Sequence[str]) -> dict[str, object
 
 
 def run_server_role(
-    mode: str, cases: Sequence[str], exclude: Sequence[str], log: IO[bytes]
+    mode: str,
+    cases: Sequence[str],
+    exclude: Sequence[str],
+    log: IO[bytes],
+    timeout: float | None,
 ) -> int:
     """
     Test our echo server with ``wstest -m fuzzingclient``; return its status.
@@ -151,11 +155,16 @@ def run_server_role(
             cwd=REPORTS,
             stdout=log,
             stderr=subprocess.STDOUT,
+            timeout=timeout,
         )
 
 
 def run_client_role(
-    mode: str, cases: Sequence[str], exclude: Sequence[str], log: IO[bytes]
+    mode: str,
+    cases: Sequence[str],
+    exclude: Sequence[str],
+    log: IO[bytes],
+    timeout: float | None,
 ) -> int:
     """
     Test our echo client with ``wstest -m fuzzingserver``; return its status.
@@ -188,13 +197,31 @@ def run_client_role(
             f"websockets-{mode}",
         ]
         return subprocess.call(
-            client, env=mode_env(mode), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
+            client,
+            env=mode_env(mode),
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            timeout=timeout,
         )
 
 
-def run_one(role: str, mode: str, cases: Sequence[str], exclude: Sequence[str]) -> int:
+def run_one(
+    role: str,
+    mode: str,
+    cases: Sequence[str],
+    exclude: Sequence[str],
+    timeout: float | None = None,
+) -> int:
     """
     Run the suite for one role and one build; return the exit status.
+
+    Args:
+        role: ``server`` or ``client``.
+        mode: ``compiled`` or ``pure``.
+        cases: Patterns of the cases to run.
+        exclude: Patterns of the cases to leave out.
+        timeout: Stop the run after this many seconds.
 
     """
     name = f"{role}-{mode}"
@@ -208,7 +235,12 @@ def run_one(role: str, mode: str, cases: Sequence[str], exclude: Sequence[str]) 
     runner = run_server_role if role == "server" else run_client_role
     with open(log_path, "wb") as log:
         try:
-            status = runner(mode, cases, exclude, log)
+            status = runner(mode, cases, exclude, log, timeout)
+        except subprocess.TimeoutExpired:
+            message = f"{name}: stopped after {timeout}s"
+            log.write(f"{message}\n".encode())
+            print(message, flush=True)
+            status = 1
         except RuntimeError as exc:
             log.write(f"{exc}\n".encode())
             print(f"{name}: {exc}", flush=True)
@@ -251,6 +283,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--jobs", type=int, default=1, help="runs to do at once (default: 1)"
     )
     parser.add_argument(
+        "--timeout",
+        type=float,
+        default=3600,
+        help="stop a run after this many seconds (default: 3600)",
+    )
+    parser.add_argument(
         "--no-summary", action="store_true", help="don't print the summary at the end"
     )
     args = parser.parse_args(argv)
@@ -277,7 +315,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     start = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(max(1, args.jobs)) as executor:
         futures = [
-            executor.submit(run_one, role, mode, cases, exclude) for role, mode in runs
+            executor.submit(run_one, role, mode, cases, exclude, args.timeout)
+            for role, mode in runs
         ]
         statuses = [future.result() for future in futures]
     print(f"all runs finished in {time.monotonic() - start:.0f}s", flush=True)

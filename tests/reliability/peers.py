@@ -231,6 +231,19 @@ class RawPeer:
         self.buffer.clear()
         return data
 
+    async def finish(self) -> bytes:
+        """
+        Read until EOF, then close, as a client does after a closing handshake.
+
+        RFC 6455 §7.1.1: the server closes the TCP connection first; until
+        the client closes its side, the server waits for ``close_timeout``.
+
+        """
+        try:
+            return await self.read_to_eof()
+        finally:
+            self.close()
+
     def reset(self) -> None:
         """
         Close with a TCP RST instead of a FIN.

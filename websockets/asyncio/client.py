@@ -12,26 +12,29 @@ import os
 import socket
 import traceback
 import urllib.parse
-import urllib.request
 from collections.abc import AsyncIterator, Callable, Generator, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..client import ClientProtocol, backoff
-from ..datastructures import Headers, HeadersLike
+from ..datastructures import HeadersLike
 from ..exceptions import (
     InvalidMessage,
-    InvalidProxy,
-    InvalidProxyMessage,
-    InvalidProxyStatus,
     InvalidStatus,
     ProxyError,
     SecurityError,
 )
-from ..headers import build_authorization_basic, build_host, validate_subprotocols
+from ..headers import validate_subprotocols
 from ..http11 import USER_AGENT, Response
 from ..protocol import CONNECTING, Event
-from ..streams import StreamReader
+from ..proxy import (
+    Proxy,
+    ProxyConnectParser,
+    get_proxy,
+    parse_proxy,
+    prepare_connect_request,
+    prepare_socks_proxy,
+)
 from ..typing import LoggerLike, Origin, Subprotocol
 from ..uri import WebSocketURI, parse_uri
 from .connection import Connection
@@ -369,11 +372,11 @@ class connect:
                 origin=origin,
                 extensions=extensions,
                 subprotocols=subprotocols,
-                max_size=max_size,  # type: ignore[arg-type]
+                max_size=max_size,
                 logger=logger,
             )
             # This is a connection in the asyncio implementation of websockets.
-            connection = create_connection(  # type: ignore[misc]
+            connection = create_connection(
                 protocol,
                 ping_interval=ping_interval,
                 ping_timeout=ping_timeout,
@@ -381,7 +384,7 @@ class connect:
                 max_queue=max_queue,
                 write_limit=write_limit,
             )
-            return connection  # type: ignore[no-any-return]
+            return connection
 
         self.proxy = proxy
         self.protocol_factory = protocol_factory
@@ -466,6 +469,11 @@ class connect:
                     user_agent_header=self.user_agent_header,
                     **proxy_kwargs,
                 )
+                # Bytes received after the proxy's response belong to the
+                # tunnel; the proxy protocol paused reading to keep them.
+                proxy_protocol = transport.get_protocol()
+                assert isinstance(proxy_protocol, HTTPProxyConnection)
+                leftover = proxy_protocol.parser.leftover
                 # Initialize WebSocket connection via the proxy.
                 connection = factory()
                 transport.set_protocol(connection)
@@ -475,12 +483,18 @@ class connect:
 
                     ssl = ssl_module.create_default_context()
                 if ssl is not None:
+                    # start_tls resumes reading once the TLS layer is ready.
                     new_transport = await loop.start_tls(
                         transport, connection, ssl, **kwargs
                     )
                     assert new_transport is not None  # help mypy
                     transport = new_transport
-                connection.connection_made(transport)
+                    connection.connection_made(transport)
+                else:
+                    connection.connection_made(transport)
+                    if leftover:
+                        connection.data_received(leftover)
+                    transport.resume_reading()
             else:
                 raise AssertionError("unsupported proxy")
         else:
@@ -696,82 +710,12 @@ def unix_connect(
     return connect(uri=uri, unix=True, path=path, **kwargs)
 
 
-# Proxies. RFC 9110 9.3.6 defines CONNECT, which opens a tunnel through an
-# HTTP proxy; SOCKS proxies are handled by python-socks when it's installed.
+# Proxies. The Sans-I/O helpers in websockets.proxy find, parse and talk to
+# proxies; the functions below move the bytes with asyncio.
 
+# Keyword arguments of loop.create_connection() that configure TLS with the
+# server. With a SOCKS proxy, they apply to the tunnelled connection only.
 TLS_KWARGS = {"ssl", "server_hostname", "ssl_handshake_timeout", "ssl_shutdown_timeout"}
-
-
-class Proxy:
-    """Proxy address, parsed by :func:`parse_proxy`."""
-
-    def __init__(
-        self,
-        scheme: str,
-        host: str,
-        port: int,
-        user_info: tuple[str, str] | None = None,
-    ) -> None:
-        self.scheme = scheme
-        self.host = host
-        self.port = port
-        self.user_info = user_info
-
-
-def parse_proxy(proxy: str) -> Proxy:
-    """
-    Parse and validate a proxy.
-
-    Raises:
-        InvalidProxy: If ``proxy`` isn't a valid proxy.
-
-    """
-    parsed = urllib.parse.urlparse(proxy)
-    if parsed.scheme not in ["socks5h", "socks5", "socks4a", "socks4", "https", "http"]:
-        raise InvalidProxy(proxy, f"scheme {parsed.scheme} isn't supported")
-    if parsed.hostname is None:
-        raise InvalidProxy(proxy, "hostname isn't provided")
-    if parsed.path not in ["", "/"]:
-        raise InvalidProxy(proxy, "path is meaningless")
-    if parsed.query != "":
-        raise InvalidProxy(proxy, "query is meaningless")
-    if parsed.fragment != "":
-        raise InvalidProxy(proxy, "fragment is meaningless")
-    default_port = {"http": 80, "https": 443}.get(parsed.scheme, 1080)
-    user_info = None
-    if parsed.username is not None or parsed.password is not None:
-        user_info = (
-            urllib.parse.unquote(parsed.username or ""),
-            urllib.parse.unquote(parsed.password or ""),
-        )
-    return Proxy(parsed.scheme, parsed.hostname, parsed.port or default_port, user_info)
-
-
-def get_proxy(uri: WebSocketURI) -> str | None:
-    """
-    Return the proxy to use for connecting to the given WebSocket URI, if any.
-
-    The system configuration comes from environment variables (``https_proxy``,
-    ``all_proxy``, ``no_proxy``...), through :mod:`urllib.request`.
-
-    """
-    if urllib.request.proxy_bypass(f"{uri.host}:{uri.port}"):
-        return None
-    # According to the _Proxy Usage_ section of RFC 6455
-    # https://datatracker.ietf.org/doc/html/rfc6455#section-2.3
-    # the proxy for wss:// is the https proxy; for ws://, the http proxy.
-    proxies = urllib.request.getproxies()
-    if uri.secure:
-        schemes = ["wss", "https", "socks"]
-    else:
-        schemes = ["ws", "http", "socks"]
-    for scheme in schemes:
-        proxy = proxies.get(scheme)
-        if proxy is not None:
-            if scheme == "socks" and proxy.startswith("socks://"):
-                proxy = "socks5h://" + proxy[8:]
-            return proxy
-    return None
 
 
 async def connect_socks_proxy(
@@ -779,31 +723,28 @@ async def connect_socks_proxy(
     ws_uri: WebSocketURI,
     **kwargs: Any,
 ) -> socket.socket:
-    """Connect via a SOCKS proxy and return the socket."""
-    try:
-        from python_socks import ProxyType
-        from python_socks.async_.asyncio import Proxy as SocksProxy
-    except ImportError:
-        raise ImportError(
-            "connecting through a SOCKS proxy requires python-socks"
-        ) from None
+    """
+    Connect to the server through a SOCKS proxy and return the socket.
 
-    socks_proxy = SocksProxy(
-        {
-            "socks5h": ProxyType.SOCKS5,
-            "socks5": ProxyType.SOCKS5,
-            "socks4a": ProxyType.SOCKS4,
-            "socks4": ProxyType.SOCKS4,
-        }[proxy.scheme],
-        proxy.host,
-        proxy.port,
-        proxy.user_info[0] if proxy.user_info else None,
-        proxy.user_info[1] if proxy.user_info else None,
-        proxy.scheme in ("socks5h", "socks4a"),
+    This requires the third-party library python-socks.
+
+    Raises:
+        ImportError: If python-socks isn't installed.
+        OSError: If the connection to the proxy fails.
+        ProxyError: If the proxy refuses to connect to the server.
+
+    """
+    # prepare_socks_proxy raises ImportError when python-socks is missing.
+    socks_kwargs = prepare_socks_proxy(proxy)
+    from python_socks.async_.asyncio import (  # type: ignore[import-not-found, unused-ignore]
+        Proxy as SocksProxy,
     )
-    # connect() is documented to raise OSError.
-    # socks_proxy.connect() doesn't raise TimeoutError; it gets canceled.
-    # Wrap other exceptions in ProxyError, a subclass of InvalidHandshake.
+
+    socks_proxy = SocksProxy(**socks_kwargs)
+    # connect() is documented to raise OSError; it doesn't raise TimeoutError
+    # but gets canceled by open_timeout. Other exceptions, such as
+    # python-socks' ProxyError, become a ProxyError, a subclass of
+    # InvalidHandshake.
     kwargs = {k: v for k, v in kwargs.items() if k not in TLS_KWARGS}
     try:
         sock: socket.socket = await socks_proxy.connect(
@@ -816,24 +757,15 @@ async def connect_socks_proxy(
         raise ProxyError("failed to connect to SOCKS proxy") from exc
 
 
-def prepare_connect_request(
-    proxy: Proxy,
-    ws_uri: WebSocketURI,
-    user_agent_header: str | None = None,
-) -> bytes:
-    host = build_host(ws_uri.host, ws_uri.port, ws_uri.secure, always_include_port=True)
-    headers = Headers()
-    headers["Host"] = build_host(ws_uri.host, ws_uri.port, ws_uri.secure)
-    if user_agent_header is not None:
-        headers["User-Agent"] = user_agent_header
-    if proxy.user_info is not None:
-        headers["Proxy-Authorization"] = build_authorization_basic(*proxy.user_info)
-    # We cannot use the Request class because it supports only GET requests.
-    return f"CONNECT {host} HTTP/1.1\r\n".encode() + headers.serialize()
-
-
 class HTTPProxyConnection(asyncio.Protocol):
-    """Protocol that performs the CONNECT handshake with an HTTP proxy."""
+    """
+    :mod:`asyncio` protocol opening a tunnel through an HTTP proxy.
+
+    It sends a ``CONNECT`` request (:rfc:`9110#section-9.3.6`) and parses the
+    response with :class:`~websockets.proxy.ProxyConnectParser`. Once the
+    tunnel is open, the transport is handed to the WebSocket connection.
+
+    """
 
     def __init__(
         self,
@@ -845,51 +777,43 @@ class HTTPProxyConnection(asyncio.Protocol):
         self.proxy = proxy
         self.user_agent_header = user_agent_header
 
-        self.reader = StreamReader()
-        self.parser = Response.parse(
-            self.reader.read_line,
-            self.reader.read_exact,
-            self.reader.read_to_eof,
-            proxy=True,
-        )
+        self.parser = ProxyConnectParser()
 
         loop = asyncio.get_running_loop()
         self.response: asyncio.Future[Response] = loop.create_future()
 
-    def run_parser(self) -> None:
+    def run_parser(self, receive: Callable[[], Response | None]) -> None:
+        """Feed the parser, then resolve :attr:`response` when it's done."""
+        if self.response.done():
+            return
         try:
-            next(self.parser)
-        except StopIteration as exc:
-            response = exc.value
-            if 200 <= response.status_code < 300:
-                self.response.set_result(response)
-            else:
-                self.response.set_exception(InvalidProxyStatus(response))
+            response = receive()
         except Exception as exc:
-            proxy_exc = InvalidProxyMessage(
-                "did not receive a valid HTTP response from proxy"
-            )
-            proxy_exc.__cause__ = exc
-            self.response.set_exception(proxy_exc)
+            self.response.set_exception(exc)
+        else:
+            if response is not None:
+                self.response.set_result(response)
+                # Stop reading until the WebSocket connection takes over the
+                # transport, so that no bytes of the tunnel are lost.
+                self.transport.pause_reading()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        transport = transport  # type: ignore[assignment]
-        self.transport: asyncio.Transport = transport  # type: ignore[assignment]
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
         self.transport.write(
             prepare_connect_request(self.proxy, self.ws_uri, self.user_agent_header)
         )
 
     def data_received(self, data: bytes) -> None:
-        self.reader.feed_data(data)
-        self.run_parser()
+        self.run_parser(lambda: self.parser.receive_data(data))
 
     def eof_received(self) -> None:
-        self.reader.feed_eof()
-        self.run_parser()
+        self.run_parser(self.parser.receive_eof)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self.reader.feed_eof()
-        if exc is not None:
+        if exc is None:
+            self.run_parser(self.parser.receive_eof)
+        elif not self.response.done():
             self.response.set_exception(exc)
 
 
@@ -900,7 +824,15 @@ async def connect_http_proxy(
     user_agent_header: str | None = None,
     **kwargs: Any,
 ) -> asyncio.Transport:
-    """Open a tunnel through an HTTP proxy and return its transport."""
+    """
+    Open a tunnel through an HTTP proxy and return its transport.
+
+    Raises:
+        OSError: If the connection to the proxy fails.
+        InvalidProxyMessage: If the proxy doesn't send a valid HTTP response.
+        InvalidProxyStatus: If the proxy rejects the ``CONNECT`` request.
+
+    """
     transport, protocol = await asyncio.get_running_loop().create_connection(
         lambda: HTTPProxyConnection(ws_uri, proxy, user_agent_header),
         proxy.host,
@@ -911,7 +843,7 @@ async def connect_http_proxy(
     try:
         # This raises exceptions if the connection to the proxy fails.
         await protocol.response
-    except Exception:
+    except BaseException:
         transport.close()
         raise
 

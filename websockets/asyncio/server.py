@@ -36,7 +36,7 @@ from ..headers import (
 from ..http11 import SERVER, Request, Response
 from ..protocol import CONNECTING, OPEN, Event
 from ..server import ServerProtocol
-from ..typing import BytesLike, DataLike, LoggerLike, Origin, StatusLike, Subprotocol
+from ..typing import DataLike, LoggerLike, Origin, StatusLike, Subprotocol
 from .connection import Connection
 
 
@@ -163,7 +163,7 @@ class ServerConnection(Connection):
 
                 if process_request is not None:
                     try:
-                        response = process_request(self, self.request)  # type: ignore[assignment]
+                        response = process_request(self, self.request)
                         if inspect.isawaitable(response):
                             response = await response
                     except Exception as exc:
@@ -196,7 +196,7 @@ class ServerConnection(Connection):
 
                 if process_response is not None:
                     try:
-                        response = process_response(self, self.request, self.response)  # type: ignore[assignment]
+                        response = process_response(self, self.request, self.response)
                         if inspect.isawaitable(response):
                             response = await response
                     except Exception as exc:
@@ -332,9 +332,9 @@ class Server:
         self.server = server
         for sock in server.sockets:
             if sock.family == socket.AF_INET:
-                name = "%s:%d" % sock.getsockname()
+                name = "{}:{}".format(*sock.getsockname())
             elif sock.family == socket.AF_INET6:
-                name = "[%s]:%d" % sock.getsockname()[:2]
+                name = "[{}]:{}".format(*sock.getsockname()[:2])
             elif sock.family == getattr(socket, "AF_UNIX", None):
                 name = sock.getsockname()
             # In the unlikely event that someone runs websockets over a
@@ -527,7 +527,7 @@ class Server:
         See :attr:`asyncio.Server.sockets`.
 
         """
-        return self.server.sockets  # type: ignore[return-value]
+        return self.server.sockets
 
     async def _await(self) -> Self:
         self.get_loop()
@@ -857,11 +857,11 @@ def serve(
             extensions=extensions,
             subprotocols=subprotocols,
             select_subprotocol=protocol_select_subprotocol,
-            max_size=max_size,  # type: ignore[arg-type]
+            max_size=max_size,
             logger=logger,
         )
         # This is an asyncio protocol in the asyncio implementation of websockets.
-        connection = create_connection(  # type: ignore[misc]
+        connection = create_connection(
             protocol,
             server,
             ping_interval=ping_interval,
@@ -877,7 +877,7 @@ def serve(
         if unix:
             return loop.create_unix_server(factory, path, **kwargs)
         # mypy cannot tell that kwargs must provide sock when port is None.
-        return loop.create_server(factory, host, port, **kwargs)  # type: ignore[arg-type]
+        return loop.create_server(factory, host, port, **kwargs)
 
     Server.__init__(server, create_server, protocol_handler, logger)
     return server
@@ -968,7 +968,7 @@ def broadcast(
     if isinstance(message, str):
         send_method = "send_binary" if text is False else "send_text"
         payload = message.encode()
-    elif isinstance(message, BytesLike):
+    elif isinstance(message, (bytes, bytearray, memoryview)):
         send_method = "send_text" if text else "send_binary"
         payload = bytes(message)
     else:
@@ -1016,7 +1016,11 @@ def broadcast(
                 )
 
     if raise_exceptions and exceptions:
-        raise ExceptionGroup("skipped broadcast", exceptions)  # noqa: F821
+        if sys.version_info >= (3, 11):
+            raise ExceptionGroup("skipped broadcast", exceptions)  # noqa: F821
+        else:  # pragma: no cover
+            # ExceptionGroup is a builtin since Python 3.11 only.
+            raise ValueError("raise_exceptions requires at least Python 3.11")
 
 
 def is_credentials(credentials: Any) -> bool:

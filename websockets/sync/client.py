@@ -11,30 +11,33 @@ import ssl as ssl_module
 import threading
 import time
 import urllib.parse
-import urllib.request
 import warnings
 from collections.abc import Generator, Iterator, Sequence
 from types import TracebackType
 from typing import Any, Callable, Literal
 
 from ..client import ClientProtocol, backoff
-from ..datastructures import Headers, HeadersLike
+from ..datastructures import HeadersLike
 from ..exceptions import (
     ConnectionClosed,
     InvalidMessage,
-    InvalidProxy,
-    InvalidProxyMessage,
-    InvalidProxyStatus,
     InvalidStatus,
     ProxyError,
     SecurityError,
 )
 from ..extensions.base import ClientExtensionFactory
 from ..extensions.permessage_deflate import enable_client_permessage_deflate
-from ..headers import build_authorization_basic, build_host, validate_subprotocols
-from ..http11 import USER_AGENT, Request, Response
+from ..headers import build_host, validate_subprotocols
+from ..http11 import USER_AGENT, Response
 from ..protocol import CONNECTING, Event
-from ..streams import StreamReader
+from ..proxy import (
+    Proxy,
+    ProxyConnectParser,
+    get_proxy,
+    parse_proxy,
+    prepare_connect_request,
+    prepare_socks_proxy,
+)
 from ..typing import LoggerLike, Origin, Subprotocol
 from ..uri import WebSocketURI, parse_uri
 from .connection import Connection
@@ -231,151 +234,121 @@ def _default_process_exception(exc: Exception) -> Exception | None:
     return result
 
 
-# Proxies
+# Proxies. The Sans-I/O helpers in websockets.proxy find, parse and talk to
+# proxies; the functions below move the bytes with blocking sockets.
 
 
-def get_proxy(uri: WebSocketURI) -> str | None:
+def read_connect_response(sock: socket.socket, deadline: Deadline) -> Response:
     """
-    Return the proxy to use for connecting to ``uri``, if any.
+    Read the response of an HTTP proxy to a ``CONNECT`` request.
 
-    The configuration comes from environment variables, as in :mod:`urllib`:
-    ``wss_proxy`` or ``https_proxy`` for ``wss://`` URIs, ``ws_proxy`` or
-    ``http_proxy`` for ``ws://`` URIs, then ``all_proxy``; ``no_proxy`` lists
-    exceptions.
+    Bytes that follow the response belong to the tunnel. On a plain socket,
+    they're left unread, for the WebSocket connection to receive them.
+
+    Raises:
+        TimeoutError: If the proxy doesn't respond before the deadline.
+        InvalidProxyMessage: If the proxy doesn't send a valid HTTP response.
+        InvalidProxyStatus: If the proxy rejects the ``CONNECT`` request.
 
     """
-    if urllib.request.proxy_bypass(f"{uri.host}:{uri.port}"):
-        return None
-    proxies = urllib.request.getproxies()
-    if uri.secure:
-        candidates = ["wss", "https", "all"]
-    else:
-        candidates = ["ws", "http", "all"]
-    for scheme in candidates:
-        proxy = proxies.get(scheme)
-        if proxy:
-            return proxy
-    return None
-
-
-def _parse_proxy(proxy: str) -> urllib.parse.SplitResult:
-    parsed = urllib.parse.urlsplit(proxy)
-    if parsed.scheme not in ("http", "https", "socks5h", "socks5", "socks4a", "socks4"):
-        raise InvalidProxy(proxy, f"scheme {parsed.scheme} isn't supported")
-    if parsed.hostname is None:
-        raise InvalidProxy(proxy, "hostname isn't provided")
-    if parsed.path not in ("", "/"):
-        raise InvalidProxy(proxy, "path is meaningless")
-    return parsed
-
-
-def _read_connect_response(sock: socket.socket, deadline: Deadline) -> Response:
-    # Parse the proxy's response with the Sans-I/O HTTP parser.
-    reader = StreamReader()
-    parser = Response.parse(
-        reader.read_line,
-        reader.read_exact,
-        reader.read_to_eof,
-        proxy=True,
-    )
+    parser = ProxyConnectParser()
+    # Peek at incoming bytes and consume only those of the response. TLS
+    # sockets don't support MSG_PEEK; a proxy speaking TLS cannot send bytes
+    # of the tunnel before the client starts its own TLS handshake anyway.
+    peek = not isinstance(sock, ssl_module.SSLSocket)
     try:
         while True:
             sock.settimeout(deadline.timeout())
-            data = sock.recv(4096)
-            if data:
-                reader.feed_data(data)
+            if peek:
+                data = sock.recv(4096, socket.MSG_PEEK)
             else:
-                reader.feed_eof()
-            next(parser)
-    except StopIteration as exc:
-        assert isinstance(exc.value, Response)
-        return exc.value
-    except TimeoutError:
-        raise
-    except Exception as exc:
-        raise InvalidProxyMessage(
-            "did not receive a valid HTTP response from proxy"
-        ) from exc
+                data = sock.recv(4096)
+            if data:
+                response = parser.receive_data(data)
+                if peek:
+                    # Peeked bytes are in the kernel buffer: reading them
+                    # again doesn't block.
+                    remaining = len(data) - len(parser.leftover)
+                    while remaining > 0:
+                        remaining -= len(sock.recv(remaining))
+            else:
+                response = parser.receive_eof()
+            if response is not None:
+                return response
     finally:
         sock.settimeout(None)
 
 
-def _connect_http_proxy(
-    proxy: urllib.parse.SplitResult,
+def connect_http_proxy(
+    proxy: Proxy,
     ws_uri: WebSocketURI,
     deadline: Deadline,
     *,
-    user_agent_header: str | None,
-    ssl: ssl_module.SSLContext | None,
-    server_hostname: str | None,
+    user_agent_header: str | None = None,
+    ssl: ssl_module.SSLContext | None = None,
+    server_hostname: str | None = None,
     **kwargs: Any,
 ) -> socket.socket:
-    assert proxy.hostname is not None
-    port = proxy.port or (443 if proxy.scheme == "https" else 80)
+    """
+    Open a tunnel through an HTTP proxy and return the socket.
+
+    Raises:
+        OSError: If the connection to the proxy fails.
+        InvalidProxyMessage: If the proxy doesn't send a valid HTTP response.
+        InvalidProxyStatus: If the proxy rejects the ``CONNECT`` request.
+
+    """
     kwargs.setdefault("timeout", deadline.timeout())
-    sock = socket.create_connection((proxy.hostname, port), **kwargs)
+    sock = socket.create_connection((proxy.host, proxy.port), **kwargs)
     try:
+        # Initialize TLS wrapper and perform TLS handshake with the proxy.
         if proxy.scheme == "https":
             if ssl is None:
                 ssl = ssl_module.create_default_context()
             if server_hostname is None:
-                server_hostname = proxy.hostname
+                server_hostname = proxy.host
             sock.settimeout(deadline.timeout())
             sock = ssl.wrap_socket(sock, server_hostname=server_hostname)
             sock.settimeout(None)
-        host = build_host(
-            ws_uri.host, ws_uri.port, ws_uri.secure, always_include_port=True
-        )
-        headers = Headers()
-        headers["Host"] = host
-        if user_agent_header is not None:
-            headers["User-Agent"] = user_agent_header
-        if proxy.username is not None:
-            headers["Proxy-Authorization"] = build_authorization_basic(
-                urllib.parse.unquote(proxy.username),
-                urllib.parse.unquote(proxy.password or ""),
-            )
-        # RFC 9110 §9.3.6: the request target of CONNECT is host:port.
-        request = Request(host, headers, method="CONNECT")
-        sock.sendall(request.serialize())
-        response = _read_connect_response(sock, deadline)
-        if not 200 <= response.status_code < 300:
-            raise InvalidProxyStatus(response)
+        sock.sendall(prepare_connect_request(proxy, ws_uri, user_agent_header))
+        read_connect_response(sock, deadline)
     except Exception:
         sock.close()
         raise
     return sock
 
 
-def _connect_socks_proxy(
-    proxy: urllib.parse.SplitResult,
+def connect_socks_proxy(
+    proxy: Proxy,
     ws_uri: WebSocketURI,
     deadline: Deadline,
     **kwargs: Any,
 ) -> socket.socket:
-    try:
-        from python_socks import ProxyType
-        from python_socks.sync import Proxy as SocksProxy
-    except ImportError:
-        raise ImportError("python-socks is required to use a SOCKS proxy") from None
-    assert proxy.hostname is not None
-    socks_proxy = SocksProxy(
-        {
-            "socks5h": ProxyType.SOCKS5,
-            "socks5": ProxyType.SOCKS5,
-            "socks4a": ProxyType.SOCKS4,
-            "socks4": ProxyType.SOCKS4,
-        }[proxy.scheme],
-        proxy.hostname,
-        proxy.port or 1080,
-        urllib.parse.unquote(proxy.username) if proxy.username else None,
-        urllib.parse.unquote(proxy.password) if proxy.password else None,
-        proxy.scheme in ("socks5h", "socks4a"),
+    """
+    Connect to the server through a SOCKS proxy and return the socket.
+
+    This requires the third-party library python-socks.
+
+    Raises:
+        ImportError: If python-socks isn't installed.
+        OSError: If the connection to the proxy fails.
+        ProxyError: If the proxy refuses to connect to the server.
+
+    """
+    # prepare_socks_proxy raises ImportError when python-socks is missing.
+    socks_kwargs = prepare_socks_proxy(proxy)
+    from python_socks.sync import (  # type: ignore[import-not-found, unused-ignore]
+        Proxy as SocksProxy,
     )
+
+    socks_proxy = SocksProxy(**socks_kwargs)
     kwargs.setdefault("timeout", deadline.timeout())
+    # connect() is documented to raise OSError and TimeoutError, a subclass
+    # of OSError. Other exceptions, such as python-socks' ProxyError, become
+    # a ProxyError, a subclass of InvalidHandshake.
     try:
         sock: socket.socket = socks_proxy.connect(ws_uri.host, ws_uri.port, **kwargs)
-    except (OSError, TimeoutError):
+    except OSError:
         raise
     except Exception as exc:
         raise ProxyError("failed to connect to SOCKS proxy") from exc
@@ -430,16 +403,16 @@ def _open_connection(
                 assert path is not None  # mypy cannot figure this out
                 sock.connect(path)
             elif proxy is not None:
-                parsed = _parse_proxy(proxy)
-                if parsed.scheme.startswith("socks"):
-                    sock = _connect_socks_proxy(parsed, ws_uri, deadline, **kwargs)
-                else:
-                    if proxy_ssl is not None and parsed.scheme != "https":
+                proxy_parsed = parse_proxy(proxy)
+                if proxy_parsed.scheme[:5] == "socks":
+                    sock = connect_socks_proxy(proxy_parsed, ws_uri, deadline, **kwargs)
+                elif proxy_parsed.scheme[:4] == "http":
+                    if proxy_ssl is not None and proxy_parsed.scheme != "https":
                         raise ValueError(
                             "proxy_ssl argument is incompatible with an http:// proxy"
                         )
-                    sock = _connect_http_proxy(
-                        parsed,
+                    sock = connect_http_proxy(
+                        proxy_parsed,
                         ws_uri,
                         deadline,
                         user_agent_header=user_agent_header,
@@ -447,6 +420,8 @@ def _open_connection(
                         server_hostname=proxy_server_hostname,
                         **kwargs,
                     )
+                else:  # pragma: no cover
+                    raise AssertionError("parse_proxy returned unsupported proxy")
             else:
                 kwargs.setdefault("timeout", deadline.timeout())
                 sock = socket.create_connection((ws_uri.host, ws_uri.port), **kwargs)

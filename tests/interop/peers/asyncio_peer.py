@@ -13,8 +13,10 @@ import sys
 from typing import Any
 
 import common
+
 from websockets.asyncio.client import connect
 from websockets.asyncio.server import serve
+from websockets.exceptions import ConnectionClosedError
 
 
 async def respond(ws: Any, message: str | bytes) -> bool:
@@ -39,6 +41,8 @@ async def handler(ws: Any) -> None:
         async for message in ws:
             if not await respond(ws, message):
                 break
+    except ConnectionClosedError:
+        pass  # a close code other than 1000 or 1001: the report shows it
     finally:
         await ws.wait_closed()
         common.report(f"closed {ws.close_code} {ws.close_reason}")
@@ -64,7 +68,9 @@ async def play(ws: Any, args: Any) -> None:
     scenario = args.scenario
     if scenario == "messages":
         own = ",".join(ext.name for ext in ws.protocol.extensions)
-        check(own == common.expected_extensions(args.compression), f"extensions {own!r}")
+        check(
+            own == common.expected_extensions(args.compression), f"extensions {own!r}"
+        )
         await ws.send("!extensions")
         theirs = await ws.recv()
         check(theirs == own, f"server extensions {theirs!r}")
@@ -78,10 +84,17 @@ async def play(ws: Any, args: Any) -> None:
         check(echo == "".join(common.FRAGMENTS), f"echo of text fragments: {echo!r}")
         await ws.send([fragment.encode() for fragment in common.FRAGMENTS])
         echo = await ws.recv()
-        check(echo == "".join(common.FRAGMENTS).encode(), f"echo of binary fragments: {echo!r}")
+        check(
+            echo == "".join(common.FRAGMENTS).encode(),
+            f"echo of binary fragments: {echo!r}",
+        )
         await ws.send("!fragment")
         fragments = [fragment async for fragment in ws.recv_streaming()]
-        check(fragments == common.FRAGMENTS, f"fragments {fragments!r}")
+        # websockets ends a fragmented message with an empty frame.
+        check(
+            [fragment for fragment in fragments if fragment] == common.FRAGMENTS,
+            f"fragments {fragments!r}",
+        )
     elif scenario == "large":
         for message in [common.large_binary(), common.large_text()]:
             await ws.send(message)
@@ -100,8 +113,8 @@ async def play(ws: Any, args: Any) -> None:
         await ws.send(f"!close {code} {reason}")
         try:
             await ws.recv()
-        except Exception as exc:
-            check(type(exc).__name__ == "ConnectionClosedError", f"exception {exc!r}")
+        except ConnectionClosedError:
+            pass  # 4002 isn't a normal closure, hence the Error subclass
         else:
             check(False, "message after !close")
 

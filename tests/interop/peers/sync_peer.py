@@ -13,6 +13,8 @@ import threading
 from typing import Any
 
 import common
+
+from websockets.exceptions import ConnectionClosedError
 from websockets.sync.client import connect
 from websockets.sync.server import serve
 
@@ -44,6 +46,8 @@ def handler(ws: Any) -> None:
         for message in ws:
             if not respond(ws, message):
                 break
+    except ConnectionClosedError:
+        pass  # a close code other than 1000 or 1001: the report shows it
     finally:
         # The closing handshake is over: iteration ended, or close() returned.
         common.report(f"closed {ws.close_code} {ws.close_reason}")
@@ -73,7 +77,9 @@ def play(ws: Any, args: Any) -> None:
     scenario = args.scenario
     if scenario == "messages":
         own = ",".join(ext.name for ext in ws.protocol.extensions)
-        check(own == common.expected_extensions(args.compression), f"extensions {own!r}")
+        check(
+            own == common.expected_extensions(args.compression), f"extensions {own!r}"
+        )
         ws.send("!extensions")
         theirs = ws.recv(TIMEOUT)
         check(theirs == own, f"server extensions {theirs!r}")
@@ -87,10 +93,17 @@ def play(ws: Any, args: Any) -> None:
         check(echo == "".join(common.FRAGMENTS), f"echo of text fragments: {echo!r}")
         ws.send([fragment.encode() for fragment in common.FRAGMENTS])
         echo = ws.recv(TIMEOUT)
-        check(echo == "".join(common.FRAGMENTS).encode(), f"echo of binary fragments: {echo!r}")
+        check(
+            echo == "".join(common.FRAGMENTS).encode(),
+            f"echo of binary fragments: {echo!r}",
+        )
         ws.send("!fragment")
         fragments = list(ws.recv_streaming())
-        check(fragments == common.FRAGMENTS, f"fragments {fragments!r}")
+        # websockets ends a fragmented message with an empty frame.
+        check(
+            [fragment for fragment in fragments if fragment] == common.FRAGMENTS,
+            f"fragments {fragments!r}",
+        )
     elif scenario == "large":
         for message in [common.large_binary(), common.large_text()]:
             ws.send(message)
@@ -109,8 +122,8 @@ def play(ws: Any, args: Any) -> None:
         ws.send(f"!close {code} {reason}")
         try:
             ws.recv(TIMEOUT)
-        except Exception as exc:
-            check(type(exc).__name__ == "ConnectionClosedError", f"exception {exc!r}")
+        except ConnectionClosedError:
+            pass  # 4002 isn't a normal closure, hence the Error subclass
         else:
             check(False, "message after !close")
 

@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+#
+# Interoperability tests with real peers: install the peers, then run
+# tests/interop in both modes (compiled kernels, then pure Python).
+#
+#     bash tests/interop/ci.sh                  # install + run, both modes
+#     bash tests/interop/ci.sh install          # only install the peers
+#     bash tests/interop/ci.sh run [PYTEST ARGS]  # only run, e.g. -k node-ws
+#
+# Peers:
+#   Chromium            Debian's package (apt-get install chromium), driven
+#                       by Playwright from PyPI (no browser download)
+#   Node.js and ws      apt-get install nodejs npm if node is missing;
+#                       npm ci in tests/interop/node (package-lock.json)
+#   websockets 17.4     $WEBSOCKETS_UPSTREAM_PYTHON, else /opt/upstream, else
+#                       a virtualenv made in .cache/upstream
+#
+# Environment: PYTHON (interpreter with this package's test dependencies;
+# default: build/ci/venv, then .venv, then python3), INTEROP_MODES (default:
+# "compiled pure"). Screenshots go to build/artifacts/interop/, JUnit reports
+# to build/artifacts/interop/junit-MODE.xml. Needs root for apt-get.
+
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+ARTIFACTS=$ROOT/build/artifacts/interop
+NODE_DIR=$ROOT/tests/interop/node
+MODES=${INTEROP_MODES:-compiled pure}
+
+if [[ -z ${PYTHON:-} ]]; then
+    for candidate in "$ROOT/build/ci/venv/bin/python" "$ROOT/.venv/bin/python"; do
+        if [[ -x $candidate ]]; then
+            PYTHON=$candidate
+            break
+        fi
+    done
+    PYTHON=${PYTHON:-python3}
+fi
+
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+unset WEBSOCKETS_NO_SPEEDUPS WEBSOCKETS_REQUIRE_SPEEDUPS || true
+
+SUMMARY=()
+log() { printf '\n==> %s\n' "$*"; }
+note() { SUMMARY+=("$*"); }
+die() {
+    printf '\nFAILED: %s\n' "$*" >&2
+    exit 1
+}
+
+APT_UPDATED=
+apt_install() {
+    [[ -n $APT_UPDATED ]] || { apt-get update -qq; APT_UPDATED=1; }
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" > "$ARTIFACTS/apt.log" 2>&1 \
+        || { tail -n 20 "$ARTIFACTS/apt.log" >&2; die "apt-get install $*"; }
+}
+
+install_peers() {
+    local start=$SECONDS python
+    mkdir -p "$ARTIFACTS"
+
+    if [[ ! -x /usr/bin/chromium ]]; then
+        log "apt-get install chromium"
+        apt_install chromium
+    fi
+    note "chromium: $(/usr/bin/chromium --version 2>/dev/null)"
+
+    if ! command -v node > /dev/null || ! command -v npm > /dev/null; then
+        log "apt-get install nodejs npm"
+        apt_install nodejs npm
+    fi
+    log "npm ci (ws)"
+    (cd "$NODE_DIR" && npm ci --no-audit --no-fund --loglevel=error)
+    note "node $(node --version), ws $(node -p "require('$NODE_DIR/node_modules/ws/package.json').version")"
+
+    if ! "$PYTHON" -c 'import playwright' 2> /dev/null; then
+        log "pip install playwright"
+        "$PYTHON" -m pip install --quiet "playwright>=1.40"
+    fi
+    note "playwright $("$PYTHON" -m pip show playwright | sed -n 's/^Version: //p')"
+
+    python=${WEBSOCKETS_UPSTREAM_PYTHON:-}
+    if [[ -z $python && -x /opt/upstream/bin/python ]]; then
+        python=/opt/upstream/bin/python
+    fi
+    if [[ -z $python ]]; then
+        python=$ROOT/.cache/upstream/bin/python
+        if [[ ! -x $python ]]; then
+            log "virtualenv with websockets 17.4 in .cache/upstream"
+            "$PYTHON" -m venv "$ROOT/.cache/upstream"
+            "$python" -m pip install --quiet "websockets==17.4"
+        fi
+    fi
+    export WEBSOCKETS_UPSTREAM_PYTHON=$python
+    note "released websockets $(cd / && "$python" -c 'import websockets; print(websockets.__version__)') in $python"
+
+    note "install: $((SECONDS - start))s"
+}
+
+run_tests() {
+    local mode variable report status counts start
+    mkdir -p "$ARTIFACTS"
+    # The compiled mode must test compiled kernels: check they load first.
+    (cd "$ROOT" && WEBSOCKETS_REQUIRE_SPEEDUPS=1 "$PYTHON" -c 'import websockets._accel') \
+        || die "the compiled kernels don't load; build them: $PYTHON setup.py build_ext --inplace"
+    for mode in $MODES; do
+        case $mode in
+            compiled) variable=WEBSOCKETS_REQUIRE_SPEEDUPS ;;
+            pure) variable=WEBSOCKETS_NO_SPEEDUPS ;;
+            *) die "unknown mode: $mode (modes: compiled pure)" ;;
+        esac
+        log "pytest -m interop tests/interop ($mode)"
+        start=$SECONDS
+        report=$ARTIFACTS/junit-$mode.xml
+        status=0
+        (cd "$ROOT" && env "$variable=1" "$PYTHON" -m pytest -p no:cacheprovider \
+            -m interop tests/interop --junitxml="$report" "$@") || status=$?
+        [[ $status -eq 0 ]] || die "$mode: pytest exited with status $status"
+        # No skips (team rule), and the run must have collected the tests.
+        counts=$("$PYTHON" - "$report" <<'PY'
+import sys
+import xml.etree.ElementTree as ET
+
+cases = list(ET.parse(sys.argv[1]).getroot().iter("testcase"))
+skipped = [case.get("name") for case in cases if case.find("skipped") is not None]
+if skipped:
+    sys.exit(f"skipped tests: {', '.join(skipped)}")
+if not cases:
+    sys.exit("no tests ran")
+print(f"{len(cases)} passed")
+PY
+        ) || die "$mode: checks on the test report failed"
+        note "$mode: $counts in $((SECONDS - start))s"
+    done
+}
+
+main() {
+    local command=${1:-all} start=$SECONDS
+    [[ $# -eq 0 ]] || shift
+    case $command in
+        install) install_peers ;;
+        run) run_tests "$@" ;;
+        all) install_peers; run_tests "$@" ;;
+        *) die "unknown command: $command (commands: all install run)" ;;
+    esac
+    log "interop summary ($((SECONDS - start))s)"
+    printf '%s\n' "${SUMMARY[@]}"
+}
+
+main "$@"
