@@ -30,7 +30,7 @@ from websockets.frames import (
     CloseCode,
     Frame,
 )
-from websockets.protocol import CLIENT, SERVER, SEND_EOF, Protocol, State
+from websockets.protocol import CLIENT, SEND_EOF, SERVER, Protocol, State
 
 
 MASK = b"\x00\x00\x00\x00"
@@ -498,7 +498,7 @@ def test_max_size_can_be_changed_after_creation():
 def test_close_exc_before_closed_raises_assertion_error():
     protocol = client()
     with pytest.raises(AssertionError):
-        protocol.close_exc
+        _ = protocol.close_exc
 
 
 def test_close_code_and_reason_are_none_until_closed():

@@ -18,7 +18,15 @@ from websockets.extensions.permessage_deflate import (
     ClientPerMessageDeflateFactory,
     ServerPerMessageDeflateFactory,
 )
-from websockets.frames import OP_BINARY, OP_CLOSE, OP_CONT, OP_PING, OP_PONG, OP_TEXT, Frame
+from websockets.frames import (
+    OP_BINARY,
+    OP_CLOSE,
+    OP_CONT,
+    OP_PING,
+    OP_PONG,
+    OP_TEXT,
+    Frame,
+)
 from websockets.protocol import SEND_EOF, State
 from websockets.server import ServerProtocol
 from websockets.uri import parse_uri
@@ -363,7 +371,7 @@ def test_12_13_deflate_round_trips(params, size):
     )
     assert client.extensions and server.extensions
     for index in range(3):
-        text = ("WebSocket %d " % index * (size // 12 + 1))[:size].encode()
+        text = (f"WebSocket {index} " * (size // 12 + 1))[:size].encode()
         client.send_text(text)
         transfer(client, server)
         assert server.events_received() == [Frame(OP_TEXT, text)]
@@ -423,7 +431,7 @@ def test_pairwise_combinations_of_everything_keep_state_consistent():
         # Cut on character boundaries for text: each fragment stays valid.
         step = len(payload) // pieces // 2 * 2
         cuts = [index * step for index in range(pieces)] + [len(payload)]
-        chunks = [payload[start:end] for start, end in zip(cuts, cuts[1:])]
+        chunks = [payload[start:end] for start, end in zip(cuts, cuts[1:], strict=False)]
         send = client.send_text if kind == "text" else client.send_binary
         send(chunks[0], fin=len(chunks) == 1)
         for index, chunk in enumerate(chunks[1:], 1):

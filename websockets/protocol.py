@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import enum
 import logging
-import secrets
 import uuid
 from collections.abc import Generator
 from typing import Any, Union

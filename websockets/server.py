@@ -102,11 +102,8 @@ class ServerProtocol(Protocol):
         self.available_subprotocols = subprotocols
         if select_subprotocol is not None:
             # Bind select_subprotocol then shadow self.select_subprotocol.
-            # Use setattr to work around https://github.com/python/mypy/issues/2427.
-            setattr(
-                self,
-                "select_subprotocol",
-                select_subprotocol.__get__(self, self.__class__),
+            self.select_subprotocol = select_subprotocol.__get__(  # type: ignore[method-assign]
+                self, self.__class__
             )
         super().__init__(
             side=SERVER,

@@ -46,7 +46,7 @@ from ..exceptions import (
     ProtocolError,
 )
 from ..frames import OP_PONG, OP_TEXT, CloseCode, Frame
-from ..typing import BytesLike, Data, DataLike, LoggerLike
+from ..typing import Data, DataLike, LoggerLike
 from .messages import Assembler
 
 
@@ -371,7 +371,8 @@ class Connection(asyncio.BufferedProtocol):
             frame = frames.popleft()
             if messages.paused:
                 messages.maybe_resume()
-            data = frame.data
+            # The frame parser always produces bytes.
+            data: bytes = frame.data  # type: ignore[assignment]
             if decode is None:
                 if frame.opcode == OP_TEXT:
                     return data.decode()
@@ -574,7 +575,7 @@ class Connection(asyncio.BufferedProtocol):
                 else:
                     self.protocol.send_text(message.encode())
 
-        elif isinstance(message, BytesLike):
+        elif isinstance(message, (bytes, bytearray, memoryview)):
             async with self.send_context():
                 if text:
                     self.protocol.send_text(bytes(message))
@@ -618,7 +619,7 @@ class Connection(asyncio.BufferedProtocol):
 
         if isinstance(chunk, str):
             is_text = True
-        elif isinstance(chunk, BytesLike):
+        elif isinstance(chunk, (bytes, bytearray, memoryview)):
             is_text = False
         else:
             raise TypeError("iterable must contain bytes or str")
@@ -651,7 +652,7 @@ class Connection(asyncio.BufferedProtocol):
                         raise TypeError("iterable must contain uniform types")
                     data = chunk.encode()
                 else:
-                    if not isinstance(chunk, BytesLike):
+                    if not isinstance(chunk, (bytes, bytearray, memoryview)):
                         raise TypeError("iterable must contain uniform types")
                     data = bytes(chunk)
                 async with self.send_context():
@@ -749,7 +750,7 @@ class Connection(asyncio.BufferedProtocol):
                 the corresponding pong wasn't received yet.
 
         """
-        if isinstance(data, BytesLike):
+        if isinstance(data, (bytes, bytearray, memoryview)):
             data = bytes(data)
         elif isinstance(data, str):
             data = data.encode()
@@ -789,7 +790,7 @@ class Connection(asyncio.BufferedProtocol):
             ConnectionClosed: When the connection is closed.
 
         """
-        if isinstance(data, BytesLike):
+        if isinstance(data, (bytes, bytearray, memoryview)):
             data = bytes(data)
         elif isinstance(data, str):
             data = data.encode()
@@ -1140,11 +1141,11 @@ class Connection(asyncio.BufferedProtocol):
 
     def get_buffer(self, sizehint: int) -> memoryview:
         # Zero-copy: the transport reads straight into the parser's buffer.
-        return self.protocol.get_buffer(sizehint)  # type: ignore[attr-defined,no-any-return]
+        return self.protocol.get_buffer(sizehint)
 
     def buffer_updated(self, nbytes: int) -> None:
         protocol = self.protocol
-        protocol.buffer_updated(nbytes)  # type: ignore[attr-defined]
+        protocol.buffer_updated(nbytes)
         events = protocol.events_received()
         if events:
             if protocol.state == OPEN:
