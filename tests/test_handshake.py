@@ -263,18 +263,33 @@ def test_server_answers_invalid_http_with_handshake_exc_and_eof():
     assert server.data_to_send() == [SEND_EOF]
 
 
-def test_server_survives_thousands_of_headers():
+def test_server_answers_thousands_of_headers_with_431():
     server = ServerProtocol()
     data = b"GET / HTTP/1.1\r\n" + b"X-Header: value\r\n" * 10_000
     server.receive_data(data)
-    assert isinstance(server.handshake_exc, InvalidMessage)
-    assert server.data_to_send() == [SEND_EOF]
+    assert str(server.handshake_exc) == "expected no more than 128 headers"
+    response, eof = server.data_to_send()
+    assert response.startswith(b"HTTP/1.1 431 Request Header Fields Too Large\r\n")
+    assert response.endswith(
+        b"Failed to open a WebSocket connection: expected no more than 128 headers.\n"
+    )
+    assert eof == SEND_EOF
 
 
-def test_server_survives_huge_header_line():
+def test_server_answers_huge_header_line_with_431():
     server = ServerProtocol()
     server.receive_data(b"GET / HTTP/1.1\r\nX-Header: " + b"a" * 100_000 + b"\r\n")
-    assert isinstance(server.handshake_exc, InvalidMessage)
+    response, eof = server.data_to_send()
+    assert response.startswith(b"HTTP/1.1 431 Request Header Fields Too Large\r\n")
+    assert eof == SEND_EOF
+
+
+def test_server_answers_huge_request_line_with_414():
+    server = ServerProtocol()
+    server.receive_data(b"GET /" + b"a" * 10_000 + b" HTTP/1.1\r\n")
+    response, eof = server.data_to_send()
+    assert response.startswith(b"HTTP/1.1 414 Request-URI Too Long\r\n")
+    assert eof == SEND_EOF
 
 
 def test_server_error_in_select_subprotocol_returns_500(caplog):

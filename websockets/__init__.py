@@ -129,11 +129,36 @@ for _name in __all__:
     _LAZY.setdefault(_name, ".exceptions")
 del _module, _names, _name
 
+# Deprecated names of the legacy implementation. Like websockets 17.4, each
+# access warns, so they aren't cached in the module's namespace.
+_DEPRECATED: dict[str, str] = {
+    "WebSocketClientProtocol": ".legacy.client",
+    "WebSocketCommonProtocol": ".legacy.protocol",
+    "WebSocketServer": ".legacy.server",
+    "WebSocketServerProtocol": ".legacy.server",
+    "BasicAuthWebSocketServerProtocol": ".legacy.auth",
+    "basic_auth_protocol_factory": ".legacy.auth",
+    "AbortHandshake": ".legacy.exceptions",
+    "InvalidStatusCode": ".legacy.exceptions",
+    "RedirectHandshake": ".legacy.exceptions",
+    "WebSocketProtocolError": ".legacy.exceptions",
+}
+
 
 def __getattr__(name: str) -> typing.Any:
     try:
         module_name = _LAZY[name]
     except KeyError:
+        if name in _DEPRECATED:
+            import warnings
+
+            warnings.warn(
+                f"websockets.{name} is deprecated",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            module = importlib.import_module(_DEPRECATED[name], __name__)
+            return getattr(module, name)
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
     value = getattr(importlib.import_module(module_name, __name__), name)
     globals()[name] = value
@@ -141,7 +166,7 @@ def __getattr__(name: str) -> typing.Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(list(globals()) + __all__)
+    return sorted(list(globals()) + __all__ + list(_DEPRECATED))
 
 
 if typing.TYPE_CHECKING:

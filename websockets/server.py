@@ -15,6 +15,7 @@ from typing import Callable, cast
 
 from .datastructures import Headers, MultipleValuesError
 from .exceptions import (
+    HeaderLineTooLong,
     InvalidHandshake,
     InvalidHeader,
     InvalidHeaderValue,
@@ -22,6 +23,8 @@ from .exceptions import (
     InvalidOrigin,
     InvalidUpgrade,
     NegotiationError,
+    RequestLineTooLong,
+    TooManyHeaders,
 )
 from .extensions import Extension, ServerExtensionFactory
 from .headers import (
@@ -560,6 +563,19 @@ class ServerProtocol(Protocol):
                 request = yield from Request.parse(
                     self.reader.read_line,
                 )
+            except (RequestLineTooLong, TooManyHeaders, HeaderLineTooLong) as exc:
+                # Answer requests that break the security limits with the
+                # status that RFC 6585 §5 (431) and RFC 9110 §15.5.15 (414)
+                # define, then close the connection.
+                self.handshake_exc = exc
+                if isinstance(exc, RequestLineTooLong):
+                    status = http.HTTPStatus.REQUEST_URI_TOO_LONG
+                else:
+                    status = http.HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
+                self.send_response(
+                    self.reject(status, f"Failed to open a WebSocket connection: {exc}.\n")
+                )
+                yield
             except Exception as exc:
                 self.handshake_exc = InvalidMessage(
                     "did not receive a valid HTTP request"

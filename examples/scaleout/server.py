@@ -49,6 +49,7 @@ import redis.asyncio as redis
 from redis.commands.core import AsyncScript
 
 from websockets.asyncio.server import ServerConnection, broadcast, serve
+from websockets.exceptions import ConnectionClosedError
 from websockets.http11 import Request, Response
 
 
@@ -307,6 +308,10 @@ class Counter:
                 except redis.RedisError as exc:
                     # The update is lost; the client sees no change.
                     logger.error("cannot update the counter: %s", exc)
+        except ConnectionClosedError:
+            # The client vanished without a closing handshake. That's common
+            # on the Internet and there's nothing to do about it.
+            pass
         finally:
             self.clients.discard(websocket)
             self.users_changed.set()

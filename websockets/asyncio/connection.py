@@ -351,12 +351,14 @@ class Connection(asyncio.BufferedProtocol):
         frames = messages.frames
         if not messages.get_in_progress:
             if not frames and not messages.closed:
-                # Nothing is queued: wait for a final frame on a future
-                # awaited right here, without the two coroutine layers of
-                # Assembler.get(). Cancellation takes no frame: safe.
+                # Nothing is queued: wait for a frame on a future awaited
+                # right here, without the two coroutine layers of
+                # Assembler.get(). Cancellation takes no frame: safe. Any
+                # frame wakes us up; fragments continue in Assembler.get(),
+                # which consumes them as they arrive (see there why).
                 waiter = self.loop.create_future()
                 messages.waiter = waiter
-                messages.waiter_wants_any = False
+                messages.waiter_wants_any = True
                 messages.get_in_progress = True
                 try:
                     await waiter

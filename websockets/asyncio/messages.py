@@ -164,7 +164,10 @@ class Assembler:
                     self.maybe_resume()
                     if self.closed:
                         raise EOFError("stream of frames ended")
-                    await self._wait(any_frame=False)
+                    # Wake up for every frame, not only the final one: taking
+                    # fragments out of the queue as they arrive keeps flow
+                    # control from pausing reads before the final frame comes.
+                    await self._wait(any_frame=True)
                     continue
                 break
         except BaseException:

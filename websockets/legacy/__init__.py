@@ -19,4 +19,5 @@ warnings.warn(  # deprecated in websockets 14.0
     "see https://websockets.readthedocs.io/en/stable/howto/upgrade.html "
     "for upgrade instructions",
     DeprecationWarning,
+    stacklevel=1,
 )

@@ -142,7 +142,7 @@ class WebSocketCommonProtocol(Connection):
         if self.legacy_recv:
             # Swap the method on this instance only, so that other
             # connections keep the direct path.
-            setattr(self, "recv", self._legacy_recv)
+            self.recv = self._legacy_recv  # type: ignore[method-assign,assignment]
 
     async def _legacy_recv(self, decode: bool | None = None) -> Data | None:
         # legacy_recv=True: return None instead of raising ConnectionClosed.

@@ -55,6 +55,7 @@ async def run_server(args: Any) -> None:
         0,
         compression=common.compression_option(args.compression),
         max_size=common.MAX_SIZE,
+        open_timeout=common.OPEN_TIMEOUT,
         ssl=common.server_ssl(args.certfile),
     ) as server:
         port = server.sockets[0].getsockname()[1]
@@ -124,6 +125,7 @@ async def run_client(args: Any) -> None:
         args.uri,
         compression=common.compression_option(args.compression),
         max_size=common.MAX_SIZE,
+        open_timeout=common.OPEN_TIMEOUT,
         ssl=common.client_ssl(args.cafile),
     ) as ws:
         await play(ws, args)

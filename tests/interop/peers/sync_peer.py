@@ -60,6 +60,7 @@ def run_server(args: Any) -> None:
         0,
         compression=common.compression_option(args.compression),
         max_size=common.MAX_SIZE,
+        open_timeout=common.OPEN_TIMEOUT,
         ssl=common.server_ssl(args.certfile),
     ) as server:
         thread = threading.Thread(target=server.serve_forever)
@@ -133,6 +134,7 @@ def run_client(args: Any) -> None:
         args.uri,
         compression=common.compression_option(args.compression),
         max_size=common.MAX_SIZE,
+        open_timeout=common.OPEN_TIMEOUT,
         ssl=common.client_ssl(args.cafile),
     ) as ws:
         play(ws, args)
