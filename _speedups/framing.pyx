@@ -57,9 +57,10 @@ cdef extern from *:
 
 # Keep these values equal to the constants of websockets._pure.framing.
 cdef enum:
-    MIN_CAPACITY = 65536
-    READ_SIZE = 65536
+    MIN_CAPACITY = 16384
+    READ_SIZE = 16384
     SHRINK_THRESHOLD = 4 * 65536
+    KEEP_CAPACITY = 0
     C_MASK_POOL_SIZE = 4096
     MAX_RESERVE = 16 * 1024 * 1024
 
@@ -341,7 +342,7 @@ cdef class FrameParser:
             PyByteArray_AS_STRING(self._buffer) + self._start, self._end - self._start
         )
         self._start = self._end = 0
-        if PyByteArray_GET_SIZE(self._buffer) > SHRINK_THRESHOLD:
+        if PyByteArray_GET_SIZE(self._buffer) > KEEP_CAPACITY:
             self._buffer = bytearray()
         return data
 
@@ -435,7 +436,9 @@ cdef class FrameParser:
         start += header + <Py_ssize_t>length
         if start == self._end:
             self._start = self._end = 0
-            if PyByteArray_GET_SIZE(self._buffer) > SHRINK_THRESHOLD:
+            # Idle connections hold no buffer: with thousands of them, 16 KiB
+            # each adds up, while allocating uninitialized memory is cheap.
+            if PyByteArray_GET_SIZE(self._buffer) > KEEP_CAPACITY:
                 self._buffer = bytearray()
         else:
             self._start = start

@@ -267,10 +267,11 @@ def test_parse_split_at_every_byte_with_get_buffer(twin, masked):
 @pytest.mark.parametrize("twin", TWINS)
 def test_get_buffer_size(twin):
     parser = twin.FrameParser(mask=False)
-    for sizehint in (-1, 0, 1, 65536):
+    for sizehint in (-1, 0, 1, 16384):
         view = parser.get_buffer(sizehint)
-        assert len(view) >= 65536
+        assert len(view) >= 16384
         assert not view.readonly
+    assert len(parser.get_buffer(65536)) >= 65536
     assert len(parser.get_buffer(200_000)) >= 200_000
     # When the header of a large frame is known, the view fits the rest.
     parser.feed(encode(2, b"", length_size=8)[:2] + struct.pack("!Q", 1_000_000))
@@ -338,6 +339,25 @@ def test_buffer_is_reused_for_many_small_frames(twin):
         assert parser.capacity <= 65536
     assert count == 100_000
     assert parser.buffered == 0
+
+
+@pytest.mark.parametrize("twin", TWINS)
+def test_idle_parser_holds_no_buffer(twin):
+    # Thousands of idle connections must not hold a read buffer each.
+    parser = twin.FrameParser(mask=False)
+    view = parser.get_buffer(-1)
+    frame = encode(1, b"hello")
+    view[: len(frame)] = frame
+    del view
+    parser.buffer_updated(len(frame))
+    assert parser.frames() == [Frame(Opcode.TEXT, b"hello")]
+    assert parser.capacity == 0
+    parser.feed(frame + frame[:3])
+    assert len(parser.frames()) == 1
+    assert parser.capacity > 0  # a partial frame is pending
+    parser.feed(frame[3:])
+    assert len(parser.frames()) == 1
+    assert parser.capacity == 0
 
 
 @pytest.mark.parametrize("twin", TWINS)

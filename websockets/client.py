@@ -9,6 +9,7 @@ import os
 import random
 from collections.abc import Generator, Sequence
 
+from ._deprecated import lazy_deprecated_getattr
 from .datastructures import Headers, MultipleValuesError
 from .exceptions import (
     InvalidHandshake,
@@ -378,3 +379,13 @@ def backoff(
     while True:
         yield max_delay
 
+
+# Names of the legacy implementation, deprecated as in websockets.
+__getattr__ = lazy_deprecated_getattr(
+    __name__,
+    {
+        "connect": ".legacy.client",
+        "unix_connect": ".legacy.client",
+        "WebSocketClientProtocol": ".legacy.client",
+    },
+)

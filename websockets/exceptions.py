@@ -42,6 +42,8 @@ from __future__ import annotations
 import warnings
 from typing import TYPE_CHECKING
 
+from ._deprecated import lazy_deprecated_getattr
+
 
 if TYPE_CHECKING:
     from . import frames, http11
@@ -544,3 +546,15 @@ class ConcurrencyError(WebSocketException, RuntimeError):
     must be writes. However, reading and writing concurrently is possible.
 
     """
+
+
+# Names of the legacy implementation, deprecated as in websockets.
+__getattr__ = lazy_deprecated_getattr(
+    __name__,
+    {
+        "AbortHandshake": ".legacy.exceptions",
+        "InvalidStatusCode": ".legacy.exceptions",
+        "RedirectHandshake": ".legacy.exceptions",
+        "WebSocketProtocolError": ".legacy.exceptions",
+    },
+)

@@ -360,7 +360,7 @@ class Protocol:
         if self.mode == "frames":
             return self.frame_parser.get_buffer(sizehint)
         if self.handshake_buffer is None:
-            self.handshake_buffer = bytearray(65536)
+            self.handshake_buffer = bytearray(16384)
         return memoryview(self.handshake_buffer)
 
     def buffer_updated(self, nbytes: int) -> None:
@@ -724,6 +724,7 @@ class Protocol:
         self.frame_parser.allowed_rsv = self.allowed_rsv()
         self.mode = "frames"
         self.parser = None
+        self.handshake_buffer = None
         leftover = self.reader.buffer
         if leftover:
             self.frame_parser.feed(bytes(leftover))

@@ -13,6 +13,7 @@ import re
 from collections.abc import Generator, Sequence
 from typing import Callable, cast
 
+from ._deprecated import lazy_deprecated_getattr
 from .datastructures import Headers, MultipleValuesError
 from .exceptions import (
     HeaderLineTooLong,
@@ -597,3 +598,15 @@ class ServerProtocol(Protocol):
         while True:
             yield
 
+
+# Names of the legacy implementation, deprecated as in websockets.
+__getattr__ = lazy_deprecated_getattr(
+    __name__,
+    {
+        "serve": ".legacy.server",
+        "unix_serve": ".legacy.server",
+        "WebSocketServerProtocol": ".legacy.server",
+        "WebSocketServer": ".legacy.server",
+        "broadcast": ".legacy.protocol",
+    },
+)

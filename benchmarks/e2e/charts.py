@@ -24,7 +24,7 @@ from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import LIBRARIES, format_size  # type: ignore[import-not-found]  # noqa: E402
+from harness import LIBRARIES, format_size  # type: ignore[import-not-found,unused-ignore]  # noqa: E402
 
 
 COLORS = {
@@ -77,7 +77,9 @@ def draw(document: dict[str, Any], directory: str) -> list[str]:
             ):
                 ax = axes[row][column]
                 for index, library in enumerate(libraries):
-                    xs, heights, errors = [], [], [[], []]
+                    xs: list[float] = []
+                    heights: list[float] = []
+                    errors: list[list[float]] = [[], []]
                     for position, (loop, transport) in enumerate(groups):
                         summary = cells.get((size, loop, transport, library))
                         if summary is None:

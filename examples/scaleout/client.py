@@ -30,6 +30,7 @@ async def watch(uri: str, action: str | None, repeat: int) -> None:
     # connect() used as an asynchronous iterator reconnects with exponential
     # backoff after errors; after a clean closure, it reconnects at once.
     async for websocket in connect(uri):
+        assert websocket.response is not None  # set by the opening handshake
         process = websocket.response.headers.get("X-Process", "?")
         print(f"connected to process {process}")
         try:
@@ -46,6 +47,8 @@ async def watch(uri: str, action: str | None, repeat: int) -> None:
                     print(f"users: {event['count']}")
         except ConnectionClosed as exc:
             print(f"disconnected: {exc}")
+        else:
+            print(f"disconnected: {websocket.close_code} {websocket.close_reason}")
 
 
 def main() -> None:

@@ -267,7 +267,7 @@ class Counter:
             self.users_changed.clear()
             # Refresh the key three times per time to live, so that it
             # survives one failed or late heartbeat.
-            with contextlib.suppress(TimeoutError):
+            with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self.users_changed.wait(), self.users_ttl / 3)
 
     async def update_users(self, count: int) -> None:

@@ -107,6 +107,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].strip())
     parser.add_argument("--url", default="ws://127.0.0.1:9001")
     parser.add_argument("--agent", default="websockets")
-    parser.add_argument("--case-timeout", type=float, default=60.0)
+    parser.add_argument("--case-timeout", type=float, default=600.0)
     args = parser.parse_args()
     sys.exit(asyncio.run(main(args.url, args.agent, args.case_timeout)))

@@ -82,9 +82,8 @@ class ServerProcess:
             )
         assert self.process.stdout is not None
         try:
-            async with asyncio.timeout(START_TIMEOUT):
-                line = await self.process.stdout.readline()
-        except TimeoutError:
+            line = await asyncio.wait_for(self.process.stdout.readline(), START_TIMEOUT)
+        except asyncio.TimeoutError:
             line = b""
         if line.decode().strip() != f"ready {self.name}":
             await self.kill()
@@ -103,9 +102,8 @@ class ServerProcess:
         if self.process.returncode is None:
             self.process.send_signal(signal.SIGTERM)
             try:
-                async with asyncio.timeout(START_TIMEOUT):
-                    await self.process.wait()
-            except TimeoutError:
+                await asyncio.wait_for(self.process.wait(), START_TIMEOUT)
+            except asyncio.TimeoutError:
                 await self.kill()
 
     def read_log(self) -> str:

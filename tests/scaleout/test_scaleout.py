@@ -82,6 +82,7 @@ class Client:
         # the server is unreachable.
         async for connection in connect(self.uri, reconnect_delays=RECONNECT_DELAYS):
             self.segments.append([])
+            assert connection.response is not None
             self.processes.append(connection.response.headers["X-Process"])
             self.users = None
             try:
@@ -95,7 +96,7 @@ class Client:
                     elif event["type"] == "users":
                         self.users = event["count"]
                     else:
-                        raise AssertionError(f"unexpected message: {message}")
+                        raise AssertionError(f"unexpected message: {message!r}")
             except ConnectionClosed:
                 pass
             self.connection = None
@@ -106,13 +107,12 @@ class Client:
         """Close the connection normally (code 1000) and stop reconnecting."""
         assert self.task is not None
         self.stopping = True
-        if self.connection is not None:
-            await self.connection.close()
-        try:
-            async with asyncio.timeout(TIMEOUT):
-                await self.task
-        finally:
+        if self.connection is None:
+            # Not connected, or waiting before reconnecting.
             self.task.cancel()
+        else:
+            await self.connection.close()
+        await asyncio.gather(self.task, return_exceptions=True)
 
     @property
     def process(self) -> str | None:
@@ -131,13 +131,16 @@ class Client:
             await self.connection.send(json.dumps({"action": action}))
 
 
-async def until(condition: Callable[[], bool], what: str, cluster: Cluster) -> None:
+async def until(condition: Callable[[], bool], what: str) -> None:
     """Wait until ``condition()`` is true."""
+
+    async def poll() -> None:
+        while not condition():
+            await asyncio.sleep(0.01)
+
     try:
-        async with asyncio.timeout(TIMEOUT):
-            while not condition():
-                await asyncio.sleep(0.01)
-    except TimeoutError:
+        await asyncio.wait_for(poll(), TIMEOUT)
+    except asyncio.TimeoutError:
         pytest.fail(f"timed out waiting until {what}")
 
 
@@ -176,7 +179,6 @@ async def connect_clients(cluster: Cluster) -> list[Client]:
     await until(
         lambda: all(client.connection is not None for client in clients),
         "all clients are connected",
-        cluster,
     )
     return clients
 
@@ -194,7 +196,6 @@ async def test_every_client_sees_every_update_in_the_same_order(
         await until(
             lambda: all(client.users == len(clients) for client in clients),
             f"all clients see {len(clients)} users",
-            cluster,
         )
 
         # Every client sends actions concurrently, to every process.
@@ -207,7 +208,6 @@ async def test_every_client_sees_every_update_in_the_same_order(
         await until(
             lambda: all(len(client.values) == 1 + len(actions) for client in clients),
             f"all clients receive {len(actions)} updates",
-            cluster,
         )
 
         reference = clients[0].values
@@ -229,7 +229,6 @@ async def test_clients_of_a_killed_process_reconnect_and_catch_up(
         await until(
             lambda: all(client.users == len(clients) for client in clients),
             f"all clients see {len(clients)} users",
-            cluster,
         )
 
         # Before: every client acts.
@@ -241,7 +240,6 @@ async def test_clients_of_a_killed_process_reconnect_and_catch_up(
         await until(
             lambda: all(len(client.values) == 1 + len(actions) for client in clients),
             "all clients receive the first updates",
-            cluster,
         )
 
         # During: clients of other processes keep acting while the victim
@@ -270,7 +268,6 @@ async def test_clients_of_a_killed_process_reconnect_and_catch_up(
                 if client not in stranded
             ),
             f"connected clients see {connected} users",
-            cluster,
         )
 
         # After: the victim restarts; its clients come back.
@@ -278,13 +275,11 @@ async def test_clients_of_a_killed_process_reconnect_and_catch_up(
         await until(
             lambda: all(client.connection is not None for client in clients),
             "all clients are connected again",
-            cluster,
         )
         assert all(client.process == victim.name for client in stranded)
         await until(
             lambda: all(client.users == len(clients) for client in clients),
             f"all clients see {len(clients)} users again",
-            cluster,
         )
 
         plan = {client: random_actions(rng, 5) for client in clients}
@@ -296,13 +291,11 @@ async def test_clients_of_a_killed_process_reconnect_and_catch_up(
         await until(
             lambda: all(len(client.values) == 1 + len(actions) for client in survivors),
             "all clients that stayed connected receive every update",
-            cluster,
         )
         reference = survivors[0].values
         await until(
             lambda: all(client.values[-1:] == reference[-1:] for client in clients),
             "all clients converge",
-            cluster,
         )
 
         # Clients that stayed connected received every update, in order.

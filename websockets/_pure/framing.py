@@ -32,14 +32,21 @@ from ..frames import OP_BINARY, OP_TEXT, OPCODES, Frame
 __all__ = ["FrameParser", "FrameWriter", "build_frame", "MASK_POOL_SIZE"]
 
 
-MIN_CAPACITY = 65536
+MIN_CAPACITY = 16384
 """Smallest buffer that the parser allocates, in bytes."""
 
-READ_SIZE = 65536
+READ_SIZE = 16384
 """Minimum free space that :meth:`FrameParser.get_buffer` offers."""
 
 SHRINK_THRESHOLD = 4 * 65536
 """Above this capacity, the parser releases its buffer once it's empty."""
+
+KEEP_CAPACITY = 0
+"""Above this capacity, the parser releases its buffer as soon as it's empty.
+
+Idle connections then hold no buffer, which matters with thousands of them.
+
+"""
 
 MAX_RESERVE = 16 * 1024 * 1024
 """Largest allocation made in advance for the rest of a pending frame."""
@@ -274,7 +281,7 @@ class FrameParser:
         """
         data = bytes(self._view[self._start : self._end])
         self._start = self._end = 0
-        if len(self._buffer) > SHRINK_THRESHOLD:
+        if len(self._buffer) > KEEP_CAPACITY:
             self._release()
         return data
 
@@ -362,7 +369,7 @@ class FrameParser:
 
         if end == self._end:
             self._start = self._end = 0
-            if len(buffer) > SHRINK_THRESHOLD:
+            if len(buffer) > KEEP_CAPACITY:
                 self._release()
         else:
             self._start = end
