@@ -233,7 +233,7 @@ def interleave(cells: Sequence[Cell], rounds: int) -> list[tuple[int, Cell]]:
     groups: dict[tuple[str, str, str, int], list[Cell]] = {}
     for cell in cells:
         groups.setdefault(cell.group, []).append(cell)
-    order = []
+    order: list[tuple[int, Cell]] = []
     for index in range(rounds):
         for group in groups.values():
             members = group if index % 2 == 0 else list(reversed(group))

@@ -35,13 +35,13 @@ import resource
 import ssl
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import parse_proc_stat, parse_schedstat  # type: ignore[import-not-found]  # noqa: E402
+from harness import parse_proc_stat, parse_schedstat  # type: ignore[import-not-found,unused-ignore]  # noqa: E402
 
 
 ACK_EVERY = 8
@@ -149,7 +149,7 @@ def library_info(library: str) -> dict[str, Any]:
         info["version"] = websockets.__version__
         info["file"] = websockets.__file__
         try:
-            from websockets import _accel  # type: ignore[attr-defined]
+            from websockets import _accel  # type: ignore[attr-defined,unused-ignore]
         except ImportError:
             info["project"] = "upstream"
         else:
@@ -239,7 +239,7 @@ def picows_client_listener(message: bytes, counter: Counter, acks: bool = False)
     binary = picows.WSMsgType.BINARY
     ack = b"a"
 
-    class Listener(picows.WSListener):  # type: ignore[misc]
+    class Listener(picows.WSListener):  # type: ignore[misc,unused-ignore]
         def __init__(self) -> None:
             self.received = 0
 
@@ -281,7 +281,7 @@ async def client_picows(
         transport.disconnect()
 
 
-def client_loop(library: str) -> Callable[..., Awaitable[None]]:
+def client_loop(library: str) -> Callable[..., Coroutine[Any, Any, None]]:
     """Return the echo loop of a library's client."""
     if library in ("ours", "websockets"):
         from websockets.asyncio.client import connect
@@ -427,7 +427,7 @@ async def serve_aiohttp(
     await site.start()
     server = site._server  # aiohttp exposes no public way to read the port.
     assert server is not None
-    return int(list(server.sockets)[0].getsockname()[1])  # type: ignore[attr-defined]
+    return int(list(server.sockets)[0].getsockname()[1])  # type: ignore[attr-defined,unused-ignore]
 
 
 async def serve_picows(
@@ -440,7 +440,7 @@ async def serve_picows(
     close = picows.WSMsgType.CLOSE
     state = Broadcast(connections, size) if mode == "broadcast" else None
 
-    class Listener(picows.WSListener):  # type: ignore[misc]
+    class Listener(picows.WSListener):  # type: ignore[misc,unused-ignore]
         def on_ws_connected(self, transport: Any) -> None:
             if state is not None:
                 state.add(transport)

@@ -277,7 +277,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--roles", default=",".join(ROLES), help="server,client")
     parser.add_argument("--modes", default=",".join(MODES), help="compiled,pure")
-    parser.add_argument("--cases", default="*", help='patterns, e.g. "1.*,2.*,9.1.*"')
+    parser.add_argument(
+        "--cases",
+        default="*",
+        help='patterns, e.g. "1.*,2.*,9.1.1" (with "*", wstest matches a prefix)',
+    )
     parser.add_argument("--exclude", default="", help='patterns, e.g. "12.*,13.*"')
     parser.add_argument(
         "--jobs", type=int, default=1, help="runs to do at once (default: 1)"

@@ -63,6 +63,23 @@ def raise_nofile_limit() -> int:
     return hard
 
 
+def kernels() -> str:
+    """Which twin of each kernel this process runs: compiled or pure."""
+    try:
+        from websockets import _accel
+    except ImportError:  # the released websockets has no registry
+        return "websockets speedups" if _has_c_speedups() else "pure"
+    return ", ".join(f"{name}={mode}" for name, mode in _accel.ACTIVE.items())
+
+
+def _has_c_speedups() -> bool:
+    try:
+        import websockets.speedups  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def emit(**event: Any) -> None:
     """Report an event to the orchestrator, one JSON object per line."""
     sys.stdout.write(json.dumps(event) + "\n")
@@ -99,6 +116,7 @@ async def serve_main(options: argparse.Namespace) -> None:
         rss=rss_bytes(),
         websockets=websockets.__file__,
         version=getattr(websockets, "__version__", "?"),
+        kernels=kernels(),
     )
 
     loop = asyncio.get_running_loop()
@@ -338,6 +356,7 @@ def run_load(
     return {
         "websockets": listening["websockets"],
         "version": listening["version"],
+        "kernels": listening["kernels"],
         "connections": measured["connections"],
         "connect_seconds": round(connect_seconds, 1),
         "rss_baseline": listening["rss"],

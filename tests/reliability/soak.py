@@ -61,6 +61,23 @@ def resources() -> dict[str, int]:
     }
 
 
+def kernels() -> str:
+    """Which twin of each kernel this process runs: compiled or pure."""
+    try:
+        from websockets import _accel
+    except ImportError:  # the released websockets has no registry
+        return "websockets speedups" if _has_c_speedups() else "pure"
+    return ", ".join(f"{name}={mode}" for name, mode in _accel.ACTIVE.items())
+
+
+def _has_c_speedups() -> bool:
+    try:
+        import websockets.speedups  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def emit(**event: Any) -> None:
     """Report an event to the orchestrator, one JSON object per line."""
     sys.stdout.write(json.dumps(event) + "\n")
@@ -93,7 +110,12 @@ async def serve_main(options: argparse.Namespace) -> None:
     )
     server = await serve(echo, "127.0.0.1", 0, backlog=1024)
     baseline = resources()
-    emit(event="listening", port=server.sockets[0].getsockname()[1], **baseline)
+    emit(
+        event="listening",
+        port=server.sockets[0].getsockname()[1],
+        kernels=kernels(),
+        **baseline,
+    )
 
     samples: list[dict[str, Any]] = []
     start = time.monotonic()
@@ -280,6 +302,7 @@ def run_soak(
     return {
         "messages": messages,
         "connections": connections,
+        "kernels": listening["kernels"],
         "echoed": checked["echoed"],
         "sent": sum(d["sent"] for d in done),
         "seconds": max(d["seconds"] for d in done),
@@ -335,7 +358,7 @@ def format_report(result: dict[str, Any]) -> str:
         f"{result['echoed']} messages echoed over {result['connections']} connections "
         f"in {result['seconds']:.0f} s ({result['echoed'] / result['seconds']:.0f}/s); "
         f"errors: {result['error_count']}",
-        f"leaks: {leaks(result) or 'none'}",
+        f"leaks: {leaks(result) or 'none'}; kernels: {result['kernels']}",
         f"server baseline {result['server_baseline']}, after {result['server_after']}",
         f"RSS after warm-up {(result['rss_warm'] or 0) / 2**20:.1f} MiB, "
         f"at the end {(result['rss_end'] or 0) / 2**20:.1f} MiB, "

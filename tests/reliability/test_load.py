@@ -60,13 +60,6 @@ def test_released_websockets_passes_the_same_load(upstream):
     assert upstream["min_received"] == upstream["max_received"] == DURATION * RATE
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "library bug: each connection keeps a 64 KiB handshake buffer and a "
-        "64 KiB frame buffer (docs/reliability.rst)"
-    ),
-)
 def test_memory_per_connection_is_no_more_than_websockets(ours, upstream):
     # Allowance for allocator noise at a few hundred connections.
     assert ours["bytes_per_connection"] <= upstream["bytes_per_connection"] * 1.1 + 2048
