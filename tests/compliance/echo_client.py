@@ -108,5 +108,13 @@ if __name__ == "__main__":
     parser.add_argument("--url", default="ws://127.0.0.1:9001")
     parser.add_argument("--agent", default="websockets")
     parser.add_argument("--case-timeout", type=float, default=600.0)
+    parser.add_argument(
+        "--update-reports-only",
+        action="store_true",
+        help="only write the reports of the cases run so far",
+    )
     args = parser.parse_args()
-    sys.exit(asyncio.run(main(args.url, args.agent, args.case_timeout)))
+    if args.update_reports_only:
+        asyncio.run(update_reports(args.url, args.agent))
+    else:
+        sys.exit(asyncio.run(main(args.url, args.agent, args.case_timeout)))

@@ -196,14 +196,27 @@ def run_client_role(
             "--agent",
             f"websockets-{mode}",
         ]
-        return subprocess.call(
-            client,
-            env=mode_env(mode),
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            timeout=timeout,
-        )
+        try:
+            return subprocess.call(
+                client,
+                env=mode_env(mode),
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                timeout=timeout,
+            )
+        except subprocess.TimeoutExpired:
+            # Unlike the fuzzing client, the fuzzing server can write the
+            # reports of the cases run so far: keep them.
+            subprocess.call(
+                [*client, "--update-reports-only"],
+                env=mode_env(mode),
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                timeout=300,
+            )
+            raise
 
 
 def run_one(

@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from tests.reliability.load import REPO, run_load
+from tests.reliability.load import REPO, kernels, run_load
 
 
 CONNECTIONS = 300
@@ -46,6 +46,8 @@ def upstream(upstream_python: str) -> dict:
 def test_server_under_test_is_this_repository(ours, upstream):
     assert ours["websockets"].startswith(str(REPO))
     assert not upstream["websockets"].startswith(str(REPO))
+    # The server process runs the same kernels (compiled or pure) as this one.
+    assert ours["kernels"] == kernels()
 
 
 def test_every_connection_receives_every_broadcast_in_order(ours):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.reliability.soak import leaks, run_soak
+from tests.reliability.soak import kernels, leaks, run_soak
 
 
 MESSAGES = 50_000
@@ -16,6 +16,10 @@ MESSAGES = 50_000
 @pytest.fixture(scope="module")
 def soak() -> dict:
     return run_soak(messages=MESSAGES, connections=20, clients=2, sample_every=0.5)
+
+
+def test_server_runs_the_same_kernels_as_the_tests(soak):
+    assert soak["kernels"] == kernels()
 
 
 def test_every_message_is_echoed_intact(soak):
