@@ -244,6 +244,52 @@ async def test_broadcast_sends_to_open_connections():
             broadcast([], 42)
 
 
+async def test_broadcast_to_mixed_compressed_and_plain_connections():
+    # Uncompressed server connections share one serialized frame; compressed
+    # ones frame the message themselves. Every client gets every message.
+    async def handler(ws):
+        await ws.wait_closed()
+
+    async with serve(handler, "127.0.0.1", 0) as server:
+        clients = [
+            await connect(uri_of(server), compression=compression)
+            for compression in ["deflate", None, None, "deflate", None]
+        ]
+        await wait_for(lambda: len(server.connections) == 5)
+        for index in range(20):
+            broadcast(server.connections, f"message {index} " * 50)
+        broadcast(server.connections, b"\x00" * 1000, text=True)
+        for ws in clients:
+            for index in range(20):
+                assert await ws.recv() == f"message {index} " * 50
+            assert await ws.recv() == "\x00" * 1000
+            await ws.close()
+
+
+async def test_broadcast_skips_connection_sending_a_fragmented_message(caplog):
+    release = asyncio.Event()
+
+    async def fragments():
+        yield "first"
+        await release.wait()
+        yield "last"
+
+    async def handler(ws):
+        await ws.send(fragments())
+        await ws.wait_closed()
+
+    async with serve(handler, "127.0.0.1", 0) as server:
+        async with connect(uri_of(server)) as ws:
+            await wait_for(
+                lambda: any(c.send_in_progress for c in server.connections)
+            )
+            with caplog.at_level(logging.WARNING, logger="websockets.server"):
+                broadcast(server.connections, "skipped")
+            assert "skipped broadcast: sending a fragmented message" in caplog.text
+            release.set()
+            assert await ws.recv() == "firstlast"
+
+
 async def test_basic_auth():
     async def handler(ws):
         await ws.send(ws.username)

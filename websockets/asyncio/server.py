@@ -26,6 +26,7 @@ from collections.abc import (
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, cast
 
+from .._accel import build_frame
 from ..exceptions import ConcurrencyError, InvalidHeader
 from ..frames import CloseCode
 from ..headers import (
@@ -34,7 +35,7 @@ from ..headers import (
     validate_subprotocols,
 )
 from ..http11 import SERVER, Request, Response
-from ..protocol import CONNECTING, OPEN, Event
+from ..protocol import CONNECTING, OPEN, Event, Side
 from ..server import ServerProtocol
 from ..typing import DataLike, LoggerLike, Origin, StatusLike, Subprotocol
 from .connection import Connection
@@ -974,6 +975,9 @@ def broadcast(
     else:
         raise TypeError("data must be str or bytes")
 
+    opcode = 0x01 if send_method == "send_text" else 0x02
+    shared_frame: bytes | None = None
+
     if raise_exceptions:
         if sys.version_info[:2] < (3, 11):  # pragma: no cover
             raise ValueError("raise_exceptions requires at least Python 3.11")
@@ -996,10 +1000,26 @@ def broadcast(
             continue
 
         try:
-            # Call connection.protocol.send_text or send_binary.
-            # Either way, message is already converted to bytes.
-            getattr(connection.protocol, send_method)(payload)
-            connection.send_data()
+            protocol = connection.protocol
+            if (
+                protocol.side is Side.SERVER
+                and not protocol.extensions
+                and not protocol.debug
+                and not protocol.expect_continuation_frame
+                and not protocol.writes
+            ):
+                # Frames from servers aren't masked (RFC 6455 §5.1) and,
+                # without extensions, are the same bytes on every connection:
+                # build the frame once and write it everywhere. This is what
+                # send_text or send_binary would do, minus the framing.
+                if shared_frame is None:
+                    shared_frame = build_frame(opcode, payload, True, 0, None)
+                connection.transport.write(shared_frame)
+            else:
+                # Call connection.protocol.send_text or send_binary.
+                # Either way, message is already converted to bytes.
+                getattr(protocol, send_method)(payload)
+                connection.send_data()
         except Exception as write_exception:
             if raise_exceptions:
                 exception = RuntimeError("failed to write message")
