@@ -313,12 +313,12 @@ cdef class FrameParser:
         cdef Py_ssize_t size
         cdef Py_ssize_t pending
         cdef Py_ssize_t limit
-        sizehint = PyNumber_Index(sizehint)
-        size = READ_SIZE if sizehint < READ_SIZE else sizehint
+        # The hint is validated but not followed; see the pure twin for why.
+        PyNumber_Index(sizehint)
+        size = READ_SIZE
         pending = self._pending()
         if pending > size:
-            limit = MAX_RESERVE if MAX_RESERVE > size else size
-            size = pending if pending < limit else limit
+            size = pending if pending < MAX_RESERVE else MAX_RESERVE
         self._reserve(size)
         return memoryview(self._buffer)[self._end:]
 

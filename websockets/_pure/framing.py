@@ -246,17 +246,22 @@ class FrameParser:
         This implements :meth:`asyncio.BufferedProtocol.get_buffer`: write
         received bytes into the view, then call :meth:`buffer_updated`.
 
-        The view is at least ``sizehint`` bytes long and at least 64 KiB. When
-        the header of a partial frame is buffered, it's large enough for the
-        rest of the frame, up to 16 MiB. Calling :meth:`feed` invalidates it.
+        The view is :data:`READ_SIZE` bytes long, except when the header of
+        a partial frame is buffered: then it's large enough for the rest of
+        the frame, up to 16 MiB. Calling :meth:`feed` invalidates it.
+
+        ``sizehint`` must be an integer but the size doesn't follow it, as
+        :class:`asyncio.BufferedProtocol` allows: asyncio's TLS transport asks
+        for 256 KiB on every read, and allocating that much memory, above
+        the allocator's mmap threshold, then releasing it once the frames are
+        parsed, would cost a pair of system calls per read.
 
         """
-        size = operator.index(sizehint)
-        if size < READ_SIZE:
-            size = READ_SIZE
+        operator.index(sizehint)
+        size = READ_SIZE
         pending = self._pending()
         if pending > size:
-            size = min(pending, max(MAX_RESERVE, size))
+            size = min(pending, MAX_RESERVE)
         self._reserve(size)
         return self._view[self._end :]
 
