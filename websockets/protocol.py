@@ -360,7 +360,7 @@ class Protocol:
         if self.mode == "frames":
             return self.frame_parser.get_buffer(sizehint)
         if self.handshake_buffer is None:
-            self.handshake_buffer = bytearray(16384)
+            self.handshake_buffer = bytearray(4096)
         return memoryview(self.handshake_buffer)
 
     def buffer_updated(self, nbytes: int) -> None:

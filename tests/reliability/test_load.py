@@ -63,5 +63,9 @@ def test_released_websockets_passes_the_same_load(upstream):
 
 
 def test_memory_per_connection_is_no_more_than_websockets(ours, upstream):
-    # Allowance for allocator noise at a few hundred connections.
-    assert ours["bytes_per_connection"] <= upstream["bytes_per_connection"] * 1.1 + 2048
+    # At a few hundred connections, RSS per connection is noisy: buffers
+    # freed after the handshakes may leave the heap larger, by up to 6 KiB
+    # per connection in repeated runs. The allowance still catches a buffer
+    # kept per connection (bug 3 in docs/reliability.rst measured 78 KiB
+    # against 15 KiB); the full-size run in the docs is the real measure.
+    assert ours["bytes_per_connection"] <= upstream["bytes_per_connection"] + 8192

@@ -535,7 +535,7 @@ def build_frame(
     return header + mask_key + _unmask(memoryview(payload), mask_key)
 
 
-MASK_POOL_SIZE = 4096
+MASK_POOL_SIZE = 1024
 """How many random bytes :class:`FrameWriter` draws at once for mask keys."""
 
 

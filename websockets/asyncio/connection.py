@@ -805,8 +805,11 @@ class Connection(asyncio.BufferedProtocol):
     # Private methods
 
     def _recv_cause(self) -> BaseException | None:
-        parser_exc = getattr(self.protocol, "parser_exc", None)
-        return parser_exc if parser_exc is not None else self.recv_exc
+        # When the TCP connection broke (e.g. reset by the peer), that error
+        # explains the closure better than the EOF the parser saw next.
+        if self.recv_exc is not None:
+            return self.recv_exc
+        return getattr(self.protocol, "parser_exc", None)
 
     def process_event(self, event: Event) -> None:
         """
