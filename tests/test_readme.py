@@ -9,9 +9,6 @@ import re
 import socket
 import subprocess
 import sys
-import time
-
-import pytest
 
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
