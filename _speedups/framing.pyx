@@ -217,7 +217,12 @@ cdef class FrameParser:
                 )
         else:
             # Grow geometrically, or shrink when most of the buffer is unused.
-            new_capacity = needed if needed > MIN_CAPACITY else MIN_CAPACITY
+            # As in the pure twin: exactly what's needed when nothing is
+            # buffered.
+            if used:
+                new_capacity = needed if needed > MIN_CAPACITY else MIN_CAPACITY
+            else:
+                new_capacity = needed
             if needed > capacity and new_capacity < 2 * capacity:
                 new_capacity = 2 * capacity
             buffer = PyByteArray_FromStringAndSize(NULL, new_capacity)

@@ -174,7 +174,9 @@ class FrameParser:
             # Grow geometrically, so that receiving a large frame in small
             # chunks copies it a bounded number of times, or shrink when
             # most of a large buffer is unused.
-            new_capacity = max(needed, MIN_CAPACITY)
+            # When nothing is buffered, allocate exactly what's needed: an
+            # idle parser fed one message doesn't need more.
+            new_capacity = max(needed, MIN_CAPACITY) if used else needed
             if needed > capacity:
                 new_capacity = max(new_capacity, 2 * capacity)
             buffer = bytearray(new_capacity)
