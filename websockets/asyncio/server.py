@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import asyncio
-import hmac
 import http
 import inspect
 import logging
@@ -27,6 +26,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, cast
 
 from .._accel import build_frame
+from ..credentials import check_credentials_from, is_credentials  # noqa: F401
 from ..exceptions import ConcurrencyError, InvalidHeader
 from ..frames import CloseCode
 from ..headers import (
@@ -1043,15 +1043,6 @@ def broadcast(
             raise ValueError("raise_exceptions requires at least Python 3.11")
 
 
-def is_credentials(credentials: Any) -> bool:
-    try:
-        username, password = credentials
-    except (TypeError, ValueError):
-        return False
-    else:
-        return isinstance(username, str) and isinstance(password, str)
-
-
 def basic_auth(
     realm: str = "",
     credentials: tuple[str, str] | Iterable[tuple[str, str]] | None = None,
@@ -1096,24 +1087,7 @@ def basic_auth(
         raise ValueError("provide either credentials or check_credentials")
 
     if credentials is not None:
-        if is_credentials(credentials):
-            credentials_list = [cast(tuple[str, str], credentials)]
-        elif isinstance(credentials, Iterable):
-            credentials_list = list(cast(Iterable[tuple[str, str]], credentials))
-            if not all(is_credentials(item) for item in credentials_list):
-                raise TypeError(f"invalid credentials argument: {credentials}")
-        else:
-            raise TypeError(f"invalid credentials argument: {credentials}")
-
-        credentials_dict = dict(credentials_list)
-
-        def check_credentials(username: str, password: str) -> bool:
-            try:
-                expected_password = credentials_dict[username]
-            except KeyError:
-                return False
-            # Compare in constant time to avoid leaking the password length.
-            return hmac.compare_digest(expected_password, password)
+        check_credentials = check_credentials_from(credentials)
 
     assert check_credentials is not None  # help mypy
 

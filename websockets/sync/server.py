@@ -9,7 +9,6 @@ connection in its own thread: opening handshake, handler, closing handshake.
 
 from __future__ import annotations
 
-import hmac
 import http
 import logging
 import os
@@ -22,8 +21,9 @@ import threading
 import warnings
 from collections.abc import Iterable, Sequence
 from types import TracebackType
-from typing import Any, Callable, cast
+from typing import Any, Callable
 
+from ..credentials import check_credentials_from, is_credentials  # noqa: F401
 from ..exceptions import ConnectionClosed, InvalidHeader
 from ..extensions.base import ServerExtensionFactory
 from ..extensions.permessage_deflate import enable_server_permessage_deflate
@@ -918,16 +918,6 @@ def broadcast(
 
 
 # Pull-through for compatibility with websockets.sync.server.Server.
-def is_credentials(credentials: Any) -> bool:
-    """Tell whether ``credentials`` is a ``(username, password)`` pair."""
-    try:
-        username, password = credentials
-    except (TypeError, ValueError):
-        return False
-    else:
-        return isinstance(username, str) and isinstance(password, str)
-
-
 def basic_auth(
     realm: str = "",
     credentials: tuple[str, str] | Iterable[tuple[str, str]] | None = None,
@@ -973,24 +963,7 @@ def basic_auth(
         raise ValueError("provide either credentials or check_credentials")
 
     if credentials is not None:
-        if is_credentials(credentials):
-            credentials_list = [cast(tuple[str, str], credentials)]
-        elif isinstance(credentials, Iterable):
-            credentials_list = list(cast(Iterable[tuple[str, str]], credentials))
-            if not all(is_credentials(item) for item in credentials_list):
-                raise TypeError(f"invalid credentials argument: {credentials}")
-        else:
-            raise TypeError(f"invalid credentials argument: {credentials}")
-
-        credentials_dict = dict(credentials_list)
-
-        def check_credentials(username: str, password: str) -> bool:
-            try:
-                expected_password = credentials_dict[username]
-            except KeyError:
-                return False
-            # Compare in constant time to avoid timing attacks.
-            return hmac.compare_digest(expected_password, password)
+        check_credentials = check_credentials_from(credentials)
 
     assert check_credentials is not None  # help mypy
 
