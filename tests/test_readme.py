@@ -34,17 +34,30 @@ def test_readme_try_it_runs_the_echo_example_and_the_interactive_client():
     )
     try:
         assert "listening" in server.stdout.readline()
-        client = subprocess.run(
+        client = subprocess.Popen(
             [sys.executable, "-m", "websockets", f"ws://localhost:{port}/"],
-            input="Hello, world!\n",
             env=env,
-            capture_output=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
             text=True,
-            timeout=30,
         )
-        assert f"Connected to ws://localhost:{port}/." in client.stdout
-        assert "< Hello, world!" in client.stdout
-        assert client.returncode == 0
+        try:
+            client.stdin.write("Hello, world!\n")
+            client.stdin.flush()
+            output = ""
+            # Wait for the echo before closing stdin (Ctrl-D), which closes
+            # the connection.
+            while "< Hello, world!" not in output:
+                line = client.stdout.readline()
+                assert line, output
+                output += line
+            client.stdin.close()
+            output += client.stdout.read()
+            assert client.wait(timeout=30) == 0
+        finally:
+            client.kill()
+        assert f"Connected to ws://localhost:{port}/." in output
+        assert "Connection closed: 1000 (OK)." in output
     finally:
         server.terminate()
         server.wait(timeout=10)

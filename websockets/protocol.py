@@ -94,6 +94,9 @@ SEND_EOF = b""
 """Sentinel signaling that the TCP connection must be half-closed."""
 
 
+# The UTF-8 validator of the kernel chosen by _accel, bound once.
+_validate_utf8 = _accel.validate_utf8
+
 # Frame header bits for the RSV flags, in first-byte positions.
 RSV1, RSV2, RSV3 = 0x40, 0x20, 0x10
 
@@ -207,6 +210,8 @@ class Protocol:
         # discarding parser) consumes data, "frames" once frames are parsed
         # directly by frame_parser, "discard" after the closing handshake.
         self.mode = "frames" if state is OPEN else "http"
+        self.fast_frames = False
+        self.update_fast_frames()
         if self.mode == "http":
             self.parser = self.parse()
             next(self.parser)  # start coroutine
@@ -338,7 +343,19 @@ class Protocol:
             EOFError: If :meth:`receive_eof` was called earlier.
 
         """
-        if self.mode == "frames":
+        if self.fast_frames:
+            # Fast path, inlined from parse_frames(): no fragmented message
+            # in progress, no extension, no debug logs.
+            parser = self.frame_parser
+            parser.feed(data)
+            try:
+                frame = parser.parse_into(self.events, _validate_utf8)
+            except Exception as exc:
+                self.parse_error(exc)
+                return
+            if frame is not None:
+                self.parse_frames(frame)
+        elif self.mode == "frames":
             if self.eof_rcvd:
                 raise EOFError("stream ended")
             self.frame_parser.feed(data)
@@ -368,7 +385,18 @@ class Protocol:
         Receive ``nbytes`` bytes written into the last :meth:`get_buffer`.
 
         """
-        if self.mode == "frames":
+        if self.fast_frames:
+            # Fast path, as in receive_data().
+            parser = self.frame_parser
+            parser.buffer_updated(nbytes)
+            try:
+                frame = parser.parse_into(self.events, _validate_utf8)
+            except Exception as exc:
+                self.parse_error(exc)
+                return
+            if frame is not None:
+                self.parse_frames(frame)
+        elif self.mode == "frames":
             if self.eof_rcvd:
                 raise EOFError("stream ended")
             self.frame_parser.buffer_updated(nbytes)
@@ -396,6 +424,7 @@ class Protocol:
             if self.eof_rcvd:
                 return
             self.eof_rcvd = True
+            self.fast_frames = False
             if self.debug:
                 self.logger.debug("< EOF")
             # Reaching EOF while parsing frames means that the connection
@@ -723,6 +752,7 @@ class Protocol:
         """
         self.frame_parser.allowed_rsv = self.allowed_rsv()
         self.mode = "frames"
+        self.update_fast_frames()
         self.parser = None
         self.handshake_buffer = None
         leftover = self.reader.buffer
@@ -760,22 +790,27 @@ class Protocol:
         self.fragment_limit_applies = False
         return limit
 
-    def parse_frames(self) -> None:
-        """Parse and process the frames available in the frame parser."""
+    def parse_frames(self, frame: Frame | None = None) -> None:
+        """
+        Process ``frame``, if given, then the frames in the frame parser.
+
+        """
         parser = self.frame_parser
-        validate_text = _accel.validate_utf8
         try:
-            while self.mode == "frames":
-                # Fast path: whole messages go straight to the events, with
-                # the checks of recv_frame() done by the parser, unless a
-                # fragmented message is in progress, an extension may
-                # transform frames, or frames must be logged.
-                if self.cur_size is None and not self.extensions and not self.debug:
-                    frame = parser.parse_into(self.events, validate_text)
-                else:
-                    frame = parser.next_frame()
+            while True:
                 if frame is None:
-                    return
+                    if self.mode != "frames":
+                        return
+                    # Whole messages go straight to the events, with the
+                    # checks of recv_frame() done by the parser, unless a
+                    # fragmented message is in progress, an extension may
+                    # transform frames, or frames must be logged.
+                    if self.fast_frames:
+                        frame = parser.parse_into(self.events, _validate_utf8)
+                    else:
+                        frame = parser.next_frame()
+                    if frame is None:
+                        return
                 if self.extensions:
                     for extension in reversed(self.extensions):
                         frame = extension.decode(frame, max_size=self._frame_limit())
@@ -783,24 +818,37 @@ class Protocol:
                 if self.debug:
                     self.logger.debug("< %s", frame)
                 self.recv_frame(frame)
-        except ProtocolError as exc:
-            self.parser_exc = exc
+                frame = None
+        except Exception as exc:
+            self.parse_error(exc)
+
+    def parse_error(self, exc: Exception) -> None:
+        """Fail the connection with the close code that ``exc`` calls for."""
+        self.parser_exc = exc
+        if isinstance(exc, ProtocolError):
             self.fail(CloseCode.PROTOCOL_ERROR, str(exc))
-        except UnicodeDecodeError as exc:
-            self.parser_exc = exc
+        elif isinstance(exc, UnicodeDecodeError):
             self.fail(CloseCode.INVALID_DATA, f"{exc.reason} at position {exc.start}")
-        except PayloadTooBig as exc:
+        elif isinstance(exc, PayloadTooBig):
             # Report the size of the message so far when the message limit,
             # not the fragment limit, rejected the frame.
             if not self.fragment_limit_applies:
                 exc.set_current_size(self.cur_size)
-            self.parser_exc = exc
             self.fail(CloseCode.MESSAGE_TOO_BIG, str(exc))
-        except Exception as exc:
-            self.logger.error("parser failed", exc_info=True)
+        else:
+            self.logger.error("parser failed", exc_info=exc)
             # Don't include exception details, which may be security-sensitive.
-            self.parser_exc = exc
             self.fail(CloseCode.INTERNAL_ERROR)
+
+    def update_fast_frames(self) -> None:
+        """Tell whether whole messages may take the fast path of the parser."""
+        self.fast_frames = (
+            self.mode == "frames"
+            and not self.eof_rcvd
+            and self.cur_size is None
+            and not self.extensions
+            and not self.debug
+        )
 
     def start_discarding(self) -> None:
         """Ignore incoming data until EOF (RFC 6455 §7.1.7, §1.4)."""
@@ -810,6 +858,7 @@ class Protocol:
             if self.eof_rcvd:
                 self.reader.feed_eof()
         self.mode = "discard"
+        self.fast_frames = False
         self.parser = self.discard()
         next(self.parser)
 
@@ -863,6 +912,7 @@ class Protocol:
             if not frame.fin:
                 self.cur_text = opcode is OP_TEXT
                 self.cur_size = len(frame.data)
+                self.fast_frames = False
                 self.frame_parser.max_size = self._frame_limit()
         elif opcode is OP_CONT:
             if self.cur_size is None:
@@ -873,6 +923,7 @@ class Protocol:
             if frame.fin:
                 self.cur_size = None
                 self.utf8_validator = None
+                self.update_fast_frames()
             else:
                 self.cur_size += len(frame.data)
             self.frame_parser.max_size = self._frame_limit()
