@@ -331,10 +331,14 @@ def test_close_frame_of_one_byte_fails_with_1002():
     assert protocol.close_sent == Close(1002, "close frame too short")
 
 
-def test_close_during_fragmented_message_fails_with_1002():
+def test_close_during_fragmented_message_drops_the_message_and_closes():
+    # RFC 6455 §5.4 allows control frames between fragments; Autobahn 7.1.5.
     protocol = client()
-    feed(protocol, b"\x01\x01a" + close_bytes(1000))
-    assert protocol.close_sent == Close(1002, "incomplete fragmented message")
+    events = feed(protocol, b"\x01\x01a" + close_bytes(1000))
+    assert events == [Frame(OP_TEXT, b"a", fin=False), Frame(OP_CLOSE, b"\x03\xe8")]
+    assert protocol.close_sent == Close(1000, "")
+    assert protocol.close_rcvd_then_sent is True
+    assert feed(protocol, b"\x00\x01b") == []
 
 
 def test_data_after_close_frame_is_ignored():

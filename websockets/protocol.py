@@ -943,8 +943,14 @@ class Protocol:
                 assert self.close_sent is not None
                 self.close_rcvd_then_sent = False
 
+            # RFC 6455 §5.4: control frames may be injected in the middle of
+            # a fragmented message, close frames included. The incomplete
+            # message is dropped and the closing handshake proceeds, as the
+            # Autobahn test suite expects (case 7.1.5). websockets fails the
+            # connection with 1002 here instead.
             if self.cur_size is not None:
-                raise ProtocolError("incomplete fragmented message")
+                self.cur_size = None
+                self.utf8_validator = None
 
             # RFC 6455 §5.5.1: "If an endpoint receives a Close frame and did
             # not previously send a Close frame, the endpoint MUST send a
