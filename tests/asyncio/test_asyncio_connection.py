@@ -365,3 +365,16 @@ async def test_echo_on_uvloop():
     # Run in a fresh uvloop event loop, in a thread so it doesn't clash
     # with the running loop of this test.
     await asyncio.to_thread(uvloop.run, main())
+
+
+async def test_close_exc_is_available_once_closed():
+    async def handler(ws):
+        await ws.close(4000, "bye")
+
+    async with serve(handler, "127.0.0.1", 0) as server:
+        async with connect(uri_of(server)) as ws:
+            with pytest.raises(ConnectionClosed):
+                await ws.recv()
+            exc = ws.close_exc
+            assert exc.rcvd.code == 4000
+            assert exc.rcvd.reason == "bye"

@@ -254,6 +254,23 @@ class Connection(asyncio.BufferedProtocol):
         """
         return self.protocol.close_reason
 
+    @property
+    def close_exc(self) -> ConnectionClosed:
+        """
+        Exception to raise when trying to interact with a closed connection.
+
+        Don't access this attribute until :attr:`state` is
+        :attr:`~websockets.protocol.State.CLOSED`. Once the connection is
+        closed, it chains the exception that broke the connection, if any.
+
+        Raises:
+            AssertionError: If the connection isn't closed yet.
+
+        """
+        exc = self.protocol.close_exc
+        exc.__cause__ = self._recv_cause()
+        return exc
+
     # Public methods
 
     async def __aenter__(self) -> Self:
