@@ -20,8 +20,10 @@ WORKER = pathlib.Path(run.__file__).with_name("worker.py")
 
 def test_round_trip_scenarios_cover_every_loop_transport_and_size():
     cells = harness.build_cells(
-        scenarios=["client", "server"], loops=["asyncio", "uvloop"],
-        transports=["tcp", "tls"], sizes=[256, 8192, 100_000],
+        scenarios=["client", "server"],
+        loops=["asyncio", "uvloop"],
+        transports=["tcp", "tls"],
+        sizes=[256, 8192, 100_000],
         libraries=["ours", "picows"],
     )
     assert len(cells) == 2 * 2 * 2 * 3 * 2
@@ -30,8 +32,11 @@ def test_round_trip_scenarios_cover_every_loop_transport_and_size():
 
 def test_many_connection_scenarios_use_tcp_and_their_own_size():
     cells = harness.build_cells(
-        scenarios=["many-echo", "broadcast"], loops=["asyncio"],
-        transports=["tcp", "tls"], sizes=[8192, 100_000], libraries=["ours"],
+        scenarios=["many-echo", "broadcast"],
+        loops=["asyncio"],
+        transports=["tcp", "tls"],
+        sizes=[8192, 100_000],
+        libraries=["ours"],
     )
     assert cells == [
         Cell("many-echo", "asyncio", "tcp", 256, "ours"),
@@ -41,8 +46,11 @@ def test_many_connection_scenarios_use_tcp_and_their_own_size():
 
 def test_interleave_alternates_libraries_and_reverses_odd_rounds():
     cells = harness.build_cells(
-        scenarios=["client"], loops=["asyncio"], transports=["tcp"],
-        sizes=[256, 8192], libraries=["a", "b", "c"],
+        scenarios=["client"],
+        loops=["asyncio"],
+        transports=["tcp"],
+        sizes=[256, 8192],
+        libraries=["a", "b", "c"],
     )
     order = harness.interleave(cells, 2)
     libraries = [cell.library for _, cell in order]
@@ -52,8 +60,14 @@ def test_interleave_alternates_libraries_and_reverses_odd_rounds():
 
 
 def make_sample(library, rate, cpu, round_index=0, error=None, size=256):
-    return Sample(Cell("client", "asyncio", "tcp", size, library), round_index,
-                  rate, cpu, 1.0, error)
+    return Sample(
+        Cell("client", "asyncio", "tcp", size, library),
+        round_index,
+        rate,
+        cpu,
+        1.0,
+        error,
+    )
 
 
 def test_summarize_reports_median_min_and_max_of_successful_rounds():
@@ -77,11 +91,13 @@ def test_summarize_reports_error_when_every_round_failed():
 
 
 def test_markdown_table_has_ratios_of_ours_to_picows_and_websockets():
-    summaries = harness.summarize([
-        make_sample("ours", 30_000, 20),
-        make_sample("websockets", 10_000, 60),
-        make_sample("picows", 40_000, 10),
-    ])
+    summaries = harness.summarize(
+        [
+            make_sample("ours", 30_000, 20),
+            make_sample("websockets", 10_000, 60),
+            make_sample("picows", 40_000, 10),
+        ]
+    )
     table = harness.markdown_tables(summaries)
     lines = table.splitlines()
     assert lines[0].startswith("#### Client under test")
@@ -91,10 +107,12 @@ def test_markdown_table_has_ratios_of_ours_to_picows_and_websockets():
 
 
 def test_markdown_table_marks_failed_cells_and_skips_their_ratios():
-    summaries = harness.summarize([
-        make_sample("ours", 0, 0, error="boom"),
-        make_sample("picows", 40_000, 10),
-    ])
+    summaries = harness.summarize(
+        [
+            make_sample("ours", 0, 0, error="boom"),
+            make_sample("picows", 40_000, 10),
+        ]
+    )
     table = harness.markdown_tables(summaries)
     assert "| ours | failed | failed |" in table
     assert "| ours ÷ picows | – | – |" in table
@@ -110,13 +128,20 @@ def test_rst_tables_are_list_tables_with_one_item_per_cell():
 
 def test_format_size_uses_websocket_benchmark_units():
     assert [harness.format_size(size) for size in harness.SIZES] == [
-        "256 B", "8 KiB", "100 KB",
+        "256 B",
+        "8 KiB",
+        "100 KB",
     ]
 
 
 def test_format_rate_is_compact():
-    assert [harness.format_rate(value) for value in (812, 12_345, 123_456, 1_234_567)] == [
-        "812", "12.3k", "123k", "1.23M",
+    assert [
+        harness.format_rate(value) for value in (812, 12_345, 123_456, 1_234_567)
+    ] == [
+        "812",
+        "12.3k",
+        "123k",
+        "1.23M",
     ]
 
 
@@ -171,7 +196,11 @@ def test_cell_plan_puts_the_common_peer_on_the_other_side():
 
 def test_quick_mode_is_one_small_asyncio_tcp_round_of_ours_and_picows():
     args = run.parse_args(["--quick"])
-    assert (args.scenarios, args.libs, args.loops) == ("client,server", "ours,picows", "asyncio")
+    assert (args.scenarios, args.libs, args.loops) == (
+        "client,server",
+        "ours,picows",
+        "asyncio",
+    )
     assert (args.transports, args.sizes, args.rounds) == ("tcp", "256", 1)
     assert args.duration <= 1 and args.no_readme and args.no_charts
     assert args.output == run.ROOT / "build" / "e2e-quick"
@@ -182,8 +211,12 @@ def test_update_readme_replaces_only_the_results_section(tmp_path, monkeypatch):
     readme.write_text(f"Intro\n\n{run.README_BEGIN}\nold\n{run.README_END}\nOutro\n")
     monkeypatch.setattr(run, "README", readme)
     document = {
-        "date": "2026-01-01T00:00:00+00:00", "commit": "abc1234", "cpu": "CPU",
-        "cpu_count": 2, "platform": "Linux", "python": "3.12.1",
+        "date": "2026-01-01T00:00:00+00:00",
+        "commit": "abc1234",
+        "cpu": "CPU",
+        "cpu_count": 2,
+        "platform": "Linux",
+        "python": "3.12.1",
         "settings": {"warmup": 1, "duration": 3, "rounds": 3, "cpu": 1},
     }
     summaries = harness.summarize([make_sample("ours", 30_000, 20)])
@@ -238,16 +271,39 @@ def test_worker_echoes_with_this_project_on_both_sides(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(run.ROOT)}
     server = subprocess.Popen(
         [sys.executable, str(WORKER), "server", "--lib", "ours", "--loop", "asyncio"],
-        stdout=subprocess.PIPE, text=True, env=env, cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=tmp_path,
     )
     try:
         ready, port, loop = server.stdout.readline().split()
         assert (ready, loop) == ("READY", "asyncio.unix_events")
         client = subprocess.run(
-            [sys.executable, str(WORKER), "client", "--lib", "ours", "--loop", "asyncio",
-             "--port", port, "--warmup", "0", "--duration", "0.1", "--size", "1000",
-             "--peer-pid", str(server.pid)],
-            capture_output=True, text=True, env=env, cwd=tmp_path, check=True,
+            [
+                sys.executable,
+                str(WORKER),
+                "client",
+                "--lib",
+                "ours",
+                "--loop",
+                "asyncio",
+                "--port",
+                port,
+                "--warmup",
+                "0",
+                "--duration",
+                "0.1",
+                "--size",
+                "1000",
+                "--peer-pid",
+                str(server.pid),
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+            check=True,
         )
     finally:
         server.terminate()

@@ -27,9 +27,13 @@ ALIASES = [
 
 
 @pytest.mark.parametrize("module_name, name, source_name", ALIASES)
-def test_deprecated_alias_warns_and_returns_legacy_object(module_name, name, source_name):
+def test_deprecated_alias_warns_and_returns_legacy_object(
+    module_name, name, source_name
+):
     module = importlib.import_module(module_name)
-    with pytest.warns(DeprecationWarning, match=rf"^{module_name}\.{name} is deprecated$"):
+    with pytest.warns(
+        DeprecationWarning, match=rf"^{module_name}\.{name} is deprecated$"
+    ):
         value = getattr(module, name)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)

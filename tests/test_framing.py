@@ -156,7 +156,9 @@ def test_parse_non_minimal_length_encodings(twin, length_size, size):
 
 @pytest.mark.parametrize("twin", TWINS)
 @pytest.mark.parametrize("rsv", [0x00, 0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70])
-@pytest.mark.parametrize("allowed_rsv", [0x00, 0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70])
+@pytest.mark.parametrize(
+    "allowed_rsv", [0x00, 0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70]
+)
 def test_parse_rsv_bits(twin, rsv, allowed_rsv):
     wire = encode(1, b"abc", rsv=rsv)
     parser = twin.FrameParser(mask=False, allowed_rsv=allowed_rsv)
@@ -177,8 +179,13 @@ def test_parse_rsv_bits(twin, rsv, allowed_rsv):
 
 @pytest.mark.parametrize("twin", TWINS)
 def test_parse_many_frames_in_one_buffer(twin):
-    frames = [Frame(Opcode(op), payload(size), fin=True) for op, size in [(1, 0), (2, 300), (9, 125), (0, 7), (10, 1)] * 50]
-    wire = b"".join(encode(frame.opcode, frame.data, mask_key=MASK_KEY) for frame in frames)
+    frames = [
+        Frame(Opcode(op), payload(size), fin=True)
+        for op, size in [(1, 0), (2, 300), (9, 125), (0, 7), (10, 1)] * 50
+    ]
+    wire = b"".join(
+        encode(frame.opcode, frame.data, mask_key=MASK_KEY) for frame in frames
+    )
     parser = twin.FrameParser(mask=True)
     parser.feed(wire)
     assert parser.frames() == frames
@@ -216,10 +223,17 @@ def test_parse_split_at_every_byte_with_feed(twin, masked):
         Frame(Opcode.CLOSE, b"\x03\xe8bye"),
     ]
     key = MASK_KEY if masked else None
-    wire = b"".join(encode(frame.opcode, frame.data, fin=frame.fin, mask_key=key) for frame in frames)
+    wire = b"".join(
+        encode(frame.opcode, frame.data, fin=frame.fin, mask_key=key)
+        for frame in frames
+    )
     # Every boundary within the headers and around the payloads, sampled
     # inside the large payload to keep the test fast.
-    cuts = [cut for cut in range(len(wire) + 1) if cut < 300 or cut > len(wire) - 300 or cut % 997 == 0]
+    cuts = [
+        cut
+        for cut in range(len(wire) + 1)
+        if cut < 300 or cut > len(wire) - 300 or cut % 997 == 0
+    ]
     for cut in cuts:
         parser = twin.FrameParser(mask=masked)
         parser.feed(wire[:cut])
@@ -233,7 +247,9 @@ def test_parse_split_at_every_byte_with_feed(twin, masked):
 @pytest.mark.parametrize("twin", TWINS)
 def test_parse_one_byte_at_a_time(twin):
     frames = [Frame(Opcode.BINARY, payload(size)) for size in (0, 1, 125, 126, 300)]
-    wire = b"".join(encode(frame.opcode, frame.data, mask_key=MASK_KEY) for frame in frames)
+    wire = b"".join(
+        encode(frame.opcode, frame.data, mask_key=MASK_KEY) for frame in frames
+    )
     parser = twin.FrameParser(mask=True)
     received = []
     for index in range(len(wire)):
@@ -414,12 +430,36 @@ ERRORS = [
     (b"\xc1\x00", False, None, ProtocolError, "reserved bits must be 0"),
     (b"\x91\x00", False, None, ProtocolError, "reserved bits must be 0"),
     (b"\x89\x7e\x00\x7e", False, None, ProtocolError, "control frame too long"),
-    (b"\x88\x7f\x00\x00\x00\x00\x00\x00\x00\x7e", False, None, ProtocolError, "control frame too long"),
+    (
+        b"\x88\x7f\x00\x00\x00\x00\x00\x00\x00\x7e",
+        False,
+        None,
+        ProtocolError,
+        "control frame too long",
+    ),
     (b"\x09\x00", False, None, ProtocolError, "fragmented control frame"),
     (b"\x0a\x7e\x00\x7d", False, None, ProtocolError, "fragmented control frame"),
-    (b"\x82\x06", False, 5, PayloadTooBig, "frame with 6 bytes exceeds limit of 5 bytes"),
-    (b"\x82\x7e\x01\x00", False, 255, PayloadTooBig, "frame with 256 bytes exceeds limit of 255 bytes"),
-    (b"\x82\x81", True, 0, PayloadTooBig, "frame with 1 bytes exceeds limit of 0 bytes"),
+    (
+        b"\x82\x06",
+        False,
+        5,
+        PayloadTooBig,
+        "frame with 6 bytes exceeds limit of 5 bytes",
+    ),
+    (
+        b"\x82\x7e\x01\x00",
+        False,
+        255,
+        PayloadTooBig,
+        "frame with 256 bytes exceeds limit of 255 bytes",
+    ),
+    (
+        b"\x82\x81",
+        True,
+        0,
+        PayloadTooBig,
+        "frame with 1 bytes exceeds limit of 0 bytes",
+    ),
     # Several rules broken at once: the first check in the documented order wins.
     (b"\xf3\x80", False, None, ProtocolError, "invalid opcode"),
     (b"\xc9\x7f", True, 0, ProtocolError, "incorrect masking"),
@@ -466,7 +506,10 @@ def test_huge_length_with_max_size(twin):
     parser.feed(b"\x82\xff\x80\x00\x00\x00\x00\x00\x00\x00")
     with pytest.raises(PayloadTooBig) as exc_info:
         parser.next_frame()
-    assert str(exc_info.value) == f"frame with {1 << 63} bytes exceeds limit of {1 << 20} bytes"
+    assert (
+        str(exc_info.value)
+        == f"frame with {1 << 63} bytes exceeds limit of {1 << 20} bytes"
+    )
     assert parser.capacity <= 65536
 
 
@@ -537,7 +580,9 @@ def test_max_size_and_allowed_rsv_are_settable(twin):
     assert parser.next_frame() == Frame(Opcode.TEXT, b"abc", rsv1=True)
     # The protocol lowers max_size during a fragmented message.
     parser.max_size = 2
-    with pytest.raises(PayloadTooBig, match="^frame with 3 bytes exceeds limit of 2 bytes$"):
+    with pytest.raises(
+        PayloadTooBig, match="^frame with 3 bytes exceeds limit of 2 bytes$"
+    ):
         parser.next_frame()
 
 
@@ -547,9 +592,13 @@ def test_invalid_settings(twin):
         twin.FrameParser(mask=False, max_size=-1)
     with pytest.raises(TypeError, match="^max_size must be an int or None, not float$"):
         twin.FrameParser(mask=False, max_size=1.5)
-    with pytest.raises(ValueError, match="^allowed_rsv must be a combination of 0x40, 0x20, 0x10$"):
+    with pytest.raises(
+        ValueError, match="^allowed_rsv must be a combination of 0x40, 0x20, 0x10$"
+    ):
         twin.FrameParser(mask=False, allowed_rsv=0x80)
-    with pytest.raises(ValueError, match="^allowed_rsv must be a combination of 0x40, 0x20, 0x10$"):
+    with pytest.raises(
+        ValueError, match="^allowed_rsv must be a combination of 0x40, 0x20, 0x10$"
+    ):
         twin.FrameParser(mask=False, allowed_rsv=-1)
     with pytest.raises(TypeError, match="^allowed_rsv must be an int, not str$"):
         twin.FrameParser(mask=False, allowed_rsv="0")
@@ -577,11 +626,53 @@ UPSTREAM_FRAMES = [
     ("CLOSE", b"", True, True, b"\x88\x80\x124Vx"),
     ("PING", b"ping", True, True, b"\x89\x84\x124Vxb]8\x1f"),
     ("PONG", b"", True, False, b"\x8a\x00"),
-    ("BINARY", 125, True, False, (b"\x82}", "31de6ba82a2508bb7552db745e9847f37c8deb6093d7b09cb6d3b0fe571ec008")),
-    ("BINARY", 126, True, True, (b"\x82\xfe\x00~\x124Vx", "ead73394f8211e1d66f5973504b5895befaca381c61ff2a87799370366b324ac")),
-    ("BINARY", 65535, True, False, (b"\x82~\xff\xff", "6299d834a004cb62ce3f9d42a60fca887704b9b865fdbbf9758dece3624ebf09")),
-    ("BINARY", 65536, True, True, (b"\x82\xff\x00\x00\x00\x00\x00\x01\x00\x00\x124Vx", "85c266a6b4dc86431e2fb6331bb340fb28fd536e520cf30e6d906836da1e266c")),
-    ("TEXT", 70000, False, False, (b"\x01\x7f\x00\x00\x00\x00\x00\x01\x11p", "9f929bb31d089ec803f080e42bfbf963a99a348f35ca59eeb79951827820b0b0")),
+    (
+        "BINARY",
+        125,
+        True,
+        False,
+        (b"\x82}", "31de6ba82a2508bb7552db745e9847f37c8deb6093d7b09cb6d3b0fe571ec008"),
+    ),
+    (
+        "BINARY",
+        126,
+        True,
+        True,
+        (
+            b"\x82\xfe\x00~\x124Vx",
+            "ead73394f8211e1d66f5973504b5895befaca381c61ff2a87799370366b324ac",
+        ),
+    ),
+    (
+        "BINARY",
+        65535,
+        True,
+        False,
+        (
+            b"\x82~\xff\xff",
+            "6299d834a004cb62ce3f9d42a60fca887704b9b865fdbbf9758dece3624ebf09",
+        ),
+    ),
+    (
+        "BINARY",
+        65536,
+        True,
+        True,
+        (
+            b"\x82\xff\x00\x00\x00\x00\x00\x01\x00\x00\x124Vx",
+            "85c266a6b4dc86431e2fb6331bb340fb28fd536e520cf30e6d906836da1e266c",
+        ),
+    ),
+    (
+        "TEXT",
+        70000,
+        False,
+        False,
+        (
+            b"\x01\x7f\x00\x00\x00\x00\x00\x01\x11p",
+            "9f929bb31d089ec803f080e42bfbf963a99a348f35ca59eeb79951827820b0b0",
+        ),
+    ),
 ]
 
 
@@ -620,19 +711,38 @@ def test_frame_serialize_matches_upstream(opcode, data, fin, mask, expected):
 @pytest.mark.parametrize("masked", [False, True])
 def test_build_frame_round_trip(twin, rsv, size, masked):
     data = payload(size)
-    for opcode, fin in [(0, False), (1, True), (2, False)] + ([(8, True), (9, True), (10, True)] if size <= 125 else []):
+    for opcode, fin in [(0, False), (1, True), (2, False)] + (
+        [(8, True), (9, True), (10, True)] if size <= 125 else []
+    ):
         wire = twin.build_frame(opcode, data, fin, rsv, MASK_KEY if masked else None)
-        assert wire == encode(opcode, data, fin=fin, rsv=rsv, mask_key=MASK_KEY if masked else None)
+        assert wire == encode(
+            opcode, data, fin=fin, rsv=rsv, mask_key=MASK_KEY if masked else None
+        )
         frames, _ = parse_all(twin, wire, mask=masked, allowed_rsv=0x70)
-        assert frames == [Frame(Opcode(opcode), data, fin, bool(rsv & 0x40), bool(rsv & 0x20), bool(rsv & 0x10))]
+        assert frames == [
+            Frame(
+                Opcode(opcode),
+                data,
+                fin,
+                bool(rsv & 0x40),
+                bool(rsv & 0x20),
+                bool(rsv & 0x10),
+            )
+        ]
 
 
 @pytest.mark.parametrize("twin", TWINS)
 def test_build_frame_accepts_bytes_like_objects(twin):
     expected = twin.build_frame(2, b"abcdef", True, 0, MASK_KEY)
     assert twin.build_frame(2, bytearray(b"abcdef"), True, 0, MASK_KEY) == expected
-    assert twin.build_frame(2, memoryview(b"xabcdefx")[1:-1], True, 0, MASK_KEY) == expected
-    assert twin.build_frame(2, memoryview(b"aXbXcXdXeXfX")[::2], True, 0, MASK_KEY) == expected
+    assert (
+        twin.build_frame(2, memoryview(b"xabcdefx")[1:-1], True, 0, MASK_KEY)
+        == expected
+    )
+    assert (
+        twin.build_frame(2, memoryview(b"aXbXcXdXeXfX")[::2], True, 0, MASK_KEY)
+        == expected
+    )
     assert twin.build_frame(2, b"abcdef", 1, 0, bytearray(MASK_KEY)) == expected
     assert twin.build_frame(2, b"abcdef", True, 0, memoryview(MASK_KEY)) == expected
     assert twin.build_frame(Opcode.BINARY, b"abcdef", "yes", 0, MASK_KEY) == expected
@@ -644,11 +754,31 @@ BUILD_ERRORS = [
     ((-1, b"", True, 0, None), ValueError, "opcode must be between 0 and 15"),
     ((1 << 70, b"", True, 0, None), ValueError, "opcode must be between 0 and 15"),
     ((1, b"", True, None, None), TypeError, "rsv must be an int, not NoneType"),
-    ((1, b"", True, 0x80, None), ValueError, "rsv must be a combination of 0x40, 0x20, 0x10"),
-    ((1, b"", True, 1 << 70, None), ValueError, "rsv must be a combination of 0x40, 0x20, 0x10"),
-    ((1, "text", True, 0, None), TypeError, "data must be a bytes-like object, not str"),
-    ((1, None, True, 0, None), TypeError, "data must be a bytes-like object, not NoneType"),
-    ((1, b"", True, 0, "abcd"), TypeError, "mask_key must be a bytes-like object or None, not str"),
+    (
+        (1, b"", True, 0x80, None),
+        ValueError,
+        "rsv must be a combination of 0x40, 0x20, 0x10",
+    ),
+    (
+        (1, b"", True, 1 << 70, None),
+        ValueError,
+        "rsv must be a combination of 0x40, 0x20, 0x10",
+    ),
+    (
+        (1, "text", True, 0, None),
+        TypeError,
+        "data must be a bytes-like object, not str",
+    ),
+    (
+        (1, None, True, 0, None),
+        TypeError,
+        "data must be a bytes-like object, not NoneType",
+    ),
+    (
+        (1, b"", True, 0, "abcd"),
+        TypeError,
+        "mask_key must be a bytes-like object or None, not str",
+    ),
     ((1, b"", True, 0, b"abc"), ValueError, "mask_key must be 4 bytes long"),
     ((1, b"", True, 0, bytearray(5)), ValueError, "mask_key must be 4 bytes long"),
 ]
@@ -717,7 +847,9 @@ def random_frame(rng, *, allowed_rsv=0x70):
     rsv = rng.choice([0, 0x40, 0x20, 0x10, 0x70]) & allowed_rsv
     data = rng.randbytes(size)
     key = rng.randbytes(4)
-    frame = Frame(Opcode(opcode), data, fin, bool(rsv & 0x40), bool(rsv & 0x20), bool(rsv & 0x10))
+    frame = Frame(
+        Opcode(opcode), data, fin, bool(rsv & 0x40), bool(rsv & 0x20), bool(rsv & 0x10)
+    )
     return frame, opcode, data, fin, rsv, key
 
 
@@ -756,7 +888,14 @@ def check_twins_agree(data, chunks_seed, *, mask, max_size, allowed_rsv):
     chunks = split(rng, data) or [b""]
     modes = [(rng.random() < 0.5, rng.random() < 0.5) for _ in chunks]
     transcripts = [
-        run_stream(twin, chunks, mask=mask, max_size=max_size, allowed_rsv=allowed_rsv, modes=modes)
+        run_stream(
+            twin,
+            chunks,
+            mask=mask,
+            max_size=max_size,
+            allowed_rsv=allowed_rsv,
+            modes=modes,
+        )
         for twin in ALL_TWINS
     ]
     for transcript in transcripts[1:]:
@@ -765,7 +904,9 @@ def check_twins_agree(data, chunks_seed, *, mask, max_size, allowed_rsv):
 
 
 def check_valid_stream(frames, wire, chunks_seed, *, mask):
-    transcript = check_twins_agree(wire, chunks_seed, mask=mask, max_size=None, allowed_rsv=0x70)
+    transcript = check_twins_agree(
+        wire, chunks_seed, mask=mask, max_size=None, allowed_rsv=0x70
+    )
     received = [frame for entry in transcript for frame in entry[1]]
     assert received == frames
     assert transcript[-1][-1] == 0
@@ -796,7 +937,12 @@ def test_random_valid_streams_round_trip(seed):
 
 
 frame_strategy = st.builds(
-    lambda opcode, data, fin, rsv: (opcode, data[:125] if opcode >= 8 else data, fin or opcode >= 8, rsv),
+    lambda opcode, data, fin, rsv: (
+        opcode,
+        data[:125] if opcode >= 8 else data,
+        fin or opcode >= 8,
+        rsv,
+    ),
     st.sampled_from(VALID_OPCODES),
     st.binary(max_size=300),
     st.booleans(),
@@ -811,8 +957,16 @@ frame_strategy = st.builds(
     chunks_seed=st.integers(0, 1 << 32),
 )
 def test_hypothesis_valid_streams_round_trip(specs, mask, chunks_seed):
-    frames = [Frame(Opcode(op), data, fin, bool(rsv & 0x40), bool(rsv & 0x20), bool(rsv & 0x10)) for op, data, fin, rsv in specs]
-    wire = b"".join(encode(op, data, fin=fin, rsv=rsv, mask_key=MASK_KEY if mask else None) for op, data, fin, rsv in specs)
+    frames = [
+        Frame(
+            Opcode(op), data, fin, bool(rsv & 0x40), bool(rsv & 0x20), bool(rsv & 0x10)
+        )
+        for op, data, fin, rsv in specs
+    ]
+    wire = b"".join(
+        encode(op, data, fin=fin, rsv=rsv, mask_key=MASK_KEY if mask else None)
+        for op, data, fin, rsv in specs
+    )
     check_valid_stream(frames, wire, chunks_seed, mask=mask)
 
 
@@ -824,8 +978,12 @@ def test_hypothesis_valid_streams_round_trip(specs, mask, chunks_seed):
     allowed_rsv=st.sampled_from([0, 0x40, 0x70]),
     chunks_seed=st.integers(0, 1 << 32),
 )
-def test_hypothesis_arbitrary_bytes_agree(data, mask, max_size, allowed_rsv, chunks_seed):
-    check_twins_agree(data, chunks_seed, mask=mask, max_size=max_size, allowed_rsv=allowed_rsv)
+def test_hypothesis_arbitrary_bytes_agree(
+    data, mask, max_size, allowed_rsv, chunks_seed
+):
+    check_twins_agree(
+        data, chunks_seed, mask=mask, max_size=max_size, allowed_rsv=allowed_rsv
+    )
 
 
 # parse_into: whole messages in bulk, other frames returned.
@@ -916,8 +1074,10 @@ def test_parse_into_twins_agree_on_random_streams():
             opcode = rng.choice([1, 2, 9, 10])
             fin = opcode >= 8 or rng.random() < 0.8
             text = rng.random() < 0.9
-            body = "é".encode() * rng.randrange(0, 60) if text else bytes(
-                rng.randrange(256) for _ in range(rng.randrange(0, 100))
+            body = (
+                "é".encode() * rng.randrange(0, 60)
+                if text
+                else bytes(rng.randrange(256) for _ in range(rng.randrange(0, 100)))
             )
             if opcode >= 8:
                 body = body[:125]
@@ -944,7 +1104,9 @@ def test_parse_into_twins_agree_on_random_streams():
 @pytest.mark.parametrize("twin", TWINS)
 def test_frame_writer_without_mask_matches_build_frame(twin):
     writer = twin.FrameWriter(mask=False)
-    assert writer.write(1, b"hello", True, 0) == twin.build_frame(1, b"hello", True, 0, None)
+    assert writer.write(1, b"hello", True, 0) == twin.build_frame(
+        1, b"hello", True, 0, None
+    )
     assert writer.write(2, b"x" * 300, False, 0x40) == twin.build_frame(
         2, b"x" * 300, False, 0x40, None
     )

@@ -215,7 +215,9 @@ def test_server_rejects_duplicate_key():
     request.headers["Sec-WebSocket-Key"] = KEY
     response = server.accept(request)
     assert response.status_code == 400
-    assert str(server.handshake_exc) == "invalid Sec-WebSocket-Key header: multiple values"
+    assert (
+        str(server.handshake_exc) == "invalid Sec-WebSocket-Key header: multiple values"
+    )
 
 
 def test_server_rejects_origin_not_allowed_with_403():
@@ -449,7 +451,12 @@ def test_client_parses_frames_that_follow_the_response_in_the_same_chunk():
     [
         (403, {}, InvalidStatus, "server rejected WebSocket connection: HTTP 403"),
         (101, {"Upgrade": None}, InvalidUpgrade, "missing Upgrade header"),
-        (101, {"Connection": "close"}, InvalidUpgrade, "invalid Connection header: close"),
+        (
+            101,
+            {"Connection": "close"},
+            InvalidUpgrade,
+            "invalid Connection header: close",
+        ),
         (
             101,
             {"Sec_WebSocket_Accept": "wrong"},
@@ -499,9 +506,7 @@ def test_client_rejects_non_http_response():
 
 def test_client_reads_body_of_rejection():
     client = make_client()
-    client.receive_data(
-        b"HTTP/1.1 404 Not Found\r\nContent-Length: 5\r\n\r\nnope!"
-    )
+    client.receive_data(b"HTTP/1.1 404 Not Found\r\nContent-Length: 5\r\n\r\nnope!")
     [response] = client.events_received()
     assert response.body == b"nope!"
     assert isinstance(client.handshake_exc, InvalidStatus)

@@ -269,9 +269,7 @@ def test_server_echoes_close_and_sends_eof():
 def test_client_initiates_close_and_waits_for_server_eof(null_mask):
     protocol = client()
     protocol.send_close(1001, "leaving")
-    assert protocol.data_to_send() == [
-        b"\x88\x89" + MASK + b"\x03\xe9leaving"
-    ]
+    assert protocol.data_to_send() == [b"\x88\x89" + MASK + b"\x03\xe9leaving"]
     assert protocol.state is State.CLOSING
     feed(protocol, close_bytes(1001, "leaving"))
     assert protocol.data_to_send() == []
@@ -441,10 +439,14 @@ def test_invalid_utf8_split_across_fragments_fails_with_1007():
 def test_valid_utf8_split_across_fragments_is_accepted():
     protocol = client()
     text = "héllo €𝄞".encode()
-    data = b"".join(
-        bytes([0x01 if index == 0 else 0x00]) + bytes([1]) + text[index : index + 1]
-        for index in range(len(text) - 1)
-    ) + b"\x80\x01" + text[-1:]
+    data = (
+        b"".join(
+            bytes([0x01 if index == 0 else 0x00]) + bytes([1]) + text[index : index + 1]
+            for index in range(len(text) - 1)
+        )
+        + b"\x80\x01"
+        + text[-1:]
+    )
     events = feed(protocol, data)
     assert b"".join(event.data for event in events) == text
     assert protocol.state is State.OPEN
@@ -536,7 +538,8 @@ def test_message_limit_applies_across_small_fragments():
     fragments = b"\x02\x64" + b"a" * 100 + (b"\x00\x64" + b"a" * 100) * 9
     feed(protocol, fragments + b"\x80\x64" + b"a" * 100)
     assert protocol.close_sent == Close(
-        1009, "frame with 100 bytes after reading 1000 bytes exceeds limit of 1000 bytes"
+        1009,
+        "frame with 100 bytes after reading 1000 bytes exceeds limit of 1000 bytes",
     )
 
 

@@ -84,7 +84,9 @@ def test_1_echo_of_every_length_encoding(size, opcode):
     transfer(client, server)
     [frame] = server.events_received()
     assert frame == Frame(opcode, payload)
-    server.send_binary(frame.data) if opcode is OP_BINARY else server.send_text(frame.data)
+    server.send_binary(frame.data) if opcode is OP_BINARY else server.send_text(
+        frame.data
+    )
     transfer(server, client)
     assert client.events_received() == [Frame(opcode, payload)]
 
@@ -267,7 +269,8 @@ def test_6_invalid_utf8_fails_before_the_message_ends():
 
 
 @pytest.mark.parametrize(
-    "code", [1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 3000, 3999, 4000, 4999]
+    "code",
+    [1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 3000, 3999, 4000, 4999],
 )
 def test_7_valid_close_codes_are_echoed(code):
     client, server = open_pair()
@@ -280,7 +283,9 @@ def test_7_valid_close_codes_are_echoed(code):
     assert client.state is State.CLOSED or client.close_rcvd.code == code
 
 
-@pytest.mark.parametrize("code", [0, 999, 1004, 1005, 1006, 1015, 1016, 2000, 2999, 5000, 65535])
+@pytest.mark.parametrize(
+    "code", [0, 999, 1004, 1005, 1006, 1015, 1016, 2000, 2999, 5000, 65535]
+)
 def test_7_invalid_close_codes_fail_with_1002(code):
     client, _ = open_pair()
     client.receive_data(unmasked(0x08, code.to_bytes(2, "big")))
@@ -358,11 +363,17 @@ DEFLATE_PARAMS = [
     dict(client_no_context_takeover=True, server_no_context_takeover=True),
     dict(client_max_window_bits=9, server_max_window_bits=9),
     dict(client_max_window_bits=15, server_max_window_bits=15),
-    dict(client_max_window_bits=9, server_max_window_bits=15, server_no_context_takeover=True),
+    dict(
+        client_max_window_bits=9,
+        server_max_window_bits=15,
+        server_no_context_takeover=True,
+    ),
 ]
 
 
-@pytest.mark.parametrize("params", DEFLATE_PARAMS, ids=lambda params: str(sorted(params)))
+@pytest.mark.parametrize(
+    "params", DEFLATE_PARAMS, ids=lambda params: str(sorted(params))
+)
 @pytest.mark.parametrize("size", [16, 64, 256, 1024, 4096, 8192, 65536, 131072])
 def test_12_13_deflate_round_trips(params, size):
     client, server = open_pair(
@@ -431,7 +442,9 @@ def test_pairwise_combinations_of_everything_keep_state_consistent():
         # Cut on character boundaries for text: each fragment stays valid.
         step = len(payload) // pieces // 2 * 2
         cuts = [index * step for index in range(pieces)] + [len(payload)]
-        chunks = [payload[start:end] for start, end in zip(cuts, cuts[1:], strict=False)]
+        chunks = [
+            payload[start:end] for start, end in zip(cuts, cuts[1:], strict=False)
+        ]
         send = client.send_text if kind == "text" else client.send_binary
         send(chunks[0], fin=len(chunks) == 1)
         for index, chunk in enumerate(chunks[1:], 1):

@@ -138,6 +138,17 @@ class ConnectionClosed(WebSocketException):
 
     @property
     def code(self) -> int:
+        """
+        Close code received from the other side.
+
+        It's ``1006`` (:attr:`~websockets.frames.CloseCode.ABNORMAL_CLOSURE`)
+        when no close frame was received.
+
+        Deprecated: use ``rcvd.code`` or the ``close_code`` attribute of the
+        connection instead. Reading this attribute emits a
+        :exc:`DeprecationWarning`.
+
+        """
         warnings.warn(  # deprecated in websockets 13.1
             "ConnectionClosed.code is deprecated; use Protocol.close_code or ConnectionClosed.rcvd.code",
             DeprecationWarning,
@@ -151,6 +162,16 @@ class ConnectionClosed(WebSocketException):
 
     @property
     def reason(self) -> str:
+        """
+        Close reason received from the other side.
+
+        It's an empty string when no close frame was received.
+
+        Deprecated: use ``rcvd.reason`` or the ``close_reason`` attribute of
+        the connection instead. Reading this attribute emits a
+        :exc:`DeprecationWarning`.
+
+        """
         warnings.warn(  # deprecated in websockets 13.1
             "ConnectionClosed.reason is deprecated; use Protocol.close_reason or ConnectionClosed.rcvd.reason",
             DeprecationWarning,

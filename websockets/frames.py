@@ -418,7 +418,6 @@ class Close:
             raise ProtocolError("invalid status code")
 
 
-
 def __getattr__(name: str) -> object:
     # websockets exposes its masking function here too. It's resolved lazily
     # because the kernel registry imports this module.

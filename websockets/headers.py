@@ -402,6 +402,9 @@ def parse_extension(header: str) -> list[ExtensionHeader]:
 
     Parameter values are :obj:`None` when no value is provided.
 
+    Args:
+        header: Value of the ``Sec-WebSocket-Extensions`` header.
+
     Raises:
         InvalidHeaderFormat: On invalid inputs.
 
@@ -437,6 +440,11 @@ def build_extension(extensions: Sequence[ExtensionHeader]) -> str:
 
     This is the reverse of :func:`parse_extension`.
 
+    Args:
+        extensions: WebSocket extensions, as ``(extension name, parameters)``
+            pairs, where ``parameters`` is a list of ``(name, value)`` pairs
+            and ``value`` is :obj:`None` for a parameter without a value.
+
     """
     return ", ".join(
         build_extension_item(name, parameters) for name, parameters in extensions
@@ -470,6 +478,9 @@ def parse_subprotocol(header: str) -> list[Subprotocol]:
 
     Return a list of WebSocket subprotocols.
 
+    Args:
+        header: Value of the ``Sec-WebSocket-Protocol`` header.
+
     Raises:
         InvalidHeaderFormat: On invalid inputs.
 
@@ -486,6 +497,9 @@ def build_subprotocol(subprotocols: Sequence[Subprotocol]) -> str:
 
     This is the reverse of :func:`parse_subprotocol`.
 
+    Args:
+        subprotocols: WebSocket subprotocols, in order of preference.
+
     """
     return ", ".join(subprotocols)
 
@@ -496,6 +510,9 @@ build_subprotocol_list = build_subprotocol  # alias for backwards compatibility
 def validate_subprotocols(subprotocols: Sequence[Subprotocol]) -> None:
     """
     Validate that ``subprotocols`` is suitable for :func:`build_subprotocol`.
+
+    Args:
+        subprotocols: WebSocket subprotocols to check.
 
     Raises:
         TypeError: If ``subprotocols`` isn't a list of strings.
@@ -602,9 +619,15 @@ def build_authorization_basic(username: str, password: str) -> str:
 
     This is the reverse of :func:`parse_authorization_basic`.
 
+    Args:
+        username: User name; it must not contain a colon (RFC 7617 §2).
+        password: Password.
+
     """
     # RFC 7617 §2: "a user-id containing a colon character is invalid".
     assert ":" not in username
     user_pass = f"{username}:{password}"
-    basic_credentials = base64.b64encode(user_pass.encode(errors="surrogateescape")).decode()
+    basic_credentials = base64.b64encode(
+        user_pass.encode(errors="surrogateescape")
+    ).decode()
     return "Basic " + basic_credentials

@@ -110,6 +110,14 @@ class Request:
 
     @property
     def exception(self) -> Exception | None:
+        """
+        Exception that made the server reject this request, if any.
+
+        Deprecated: use :attr:`ServerProtocol.handshake_exc
+        <websockets.server.ServerProtocol.handshake_exc>` instead. Reading
+        this attribute emits a :exc:`DeprecationWarning`.
+
+        """
         warnings.warn(  # deprecated in websockets 10.3
             "Request.exception is deprecated; use ServerProtocol.handshake_exc instead",
             DeprecationWarning,
@@ -221,6 +229,14 @@ class Response:
 
     @property
     def exception(self) -> Exception | None:
+        """
+        Exception that made the client reject this response, if any.
+
+        Deprecated: use :attr:`ClientProtocol.handshake_exc
+        <websockets.client.ClientProtocol.handshake_exc>` instead. Reading
+        this attribute emits a :exc:`DeprecationWarning`.
+
+        """
         warnings.warn(  # deprecated in websockets 10.3
             "Response.exception is deprecated; "
             "use ClientProtocol.handshake_exc instead",

@@ -987,6 +987,24 @@ class Protocol:
     # Private methods for sending events.
 
     def send_frame(self, frame: Frame) -> None:
+        """
+        Serialize a frame and queue it for :meth:`data_to_send`.
+
+        Extensions encode the frame first, in the order in which they were
+        negotiated. Frames sent by a client are masked (RFC 6455 §5.3).
+
+        This is a low-level method: it doesn't track the state of the
+        connection or of fragmented messages. Use :meth:`send_text`,
+        :meth:`send_binary`, :meth:`send_close`, etc. instead.
+
+        Args:
+            frame: Frame to send.
+
+        Raises:
+            ProtocolError: If the frame has invalid reserved bits or opcode,
+                or if it's an invalid control frame.
+
+        """
         if self.debug:
             self.logger.debug("> %s", frame)
         frame.check()
@@ -1004,9 +1022,15 @@ class Protocol:
         )
 
     def send_eof(self) -> None:
+        """
+        Queue :data:`SEND_EOF` for :meth:`data_to_send`.
+
+        It signals that the I/O layer must half-close the TCP connection. This
+        is a low-level method, which may be called only once per connection.
+
+        """
         assert not self.eof_sent
         self.eof_sent = True
         if self.debug:
             self.logger.debug("> EOF")
         self.writes.append(SEND_EOF)
-

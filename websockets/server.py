@@ -574,7 +574,9 @@ class ServerProtocol(Protocol):
                 else:
                     status = http.HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
                 self.send_response(
-                    self.reject(status, f"Failed to open a WebSocket connection: {exc}.\n")
+                    self.reject(
+                        status, f"Failed to open a WebSocket connection: {exc}.\n"
+                    )
                 )
                 yield
             except Exception as exc:

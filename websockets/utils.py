@@ -52,6 +52,13 @@ def get_socket_name(sock: socket.socket) -> str:
     IPv4 addresses are formatted as ``host:port``, IPv6 addresses as
     ``[host]:port``, and Unix socket paths as they are.
 
+    Args:
+        sock: Bound socket of the ``AF_INET``, ``AF_INET6`` or ``AF_UNIX``
+            family.
+
+    Raises:
+        AssertionError: If the socket belongs to another family.
+
     """
     name = sock.getsockname()
     if sock.family == socket.AF_INET:

@@ -280,9 +280,7 @@ async def test_broadcast_skips_connection_sending_a_fragmented_message(caplog):
 
     async with serve(handler, "127.0.0.1", 0) as server:
         async with connect(uri_of(server)) as ws:
-            await wait_for(
-                lambda: any(c.send_in_progress for c in server.connections)
-            )
+            await wait_for(lambda: any(c.send_in_progress for c in server.connections))
             with caplog.at_level(logging.WARNING, logger="websockets.server"):
                 broadcast(server.connections, "skipped")
             assert "skipped broadcast: sending a fragmented message" in caplog.text

@@ -584,6 +584,22 @@ class connect:
             raise TimeoutError("timed out during opening handshake") from exc
 
     async def _connect(self) -> ClientConnection:
+        """
+        Open a connection and perform the opening handshake.
+
+        Follow redirects, up to a limit, by opening a new connection to the
+        new URI. Then start keepalive and return the connection.
+
+        Unlike ``await connect(...)``, this doesn't enforce ``open_timeout``.
+        It's also available as :meth:`connect` for compatibility with code
+        written for websockets < 14.
+
+        Raises:
+            InvalidHandshake: If the opening handshake fails or if there are
+                too many redirects.
+            OSError: If the TCP connection fails.
+
+        """
         for _ in range(MAX_REDIRECTS):
             self.connection = await self.create_connection()
             try:

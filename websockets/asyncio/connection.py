@@ -1186,6 +1186,16 @@ class Connection(asyncio.BufferedProtocol):
         self.send_data()
 
     def data_received(self, data: bytes) -> None:
+        """
+        Feed bytes received from the network to the connection.
+
+        Parse them, process the resulting events, and send any data that the
+        protocol produced in response, such as pongs or close frames.
+
+        Args:
+            data: Bytes received from the network.
+
+        """
         # Not called by asyncio for a BufferedProtocol; kept for callers
         # that feed bytes directly, like websockets' Protocol-based code.
         self.protocol.receive_data(data)

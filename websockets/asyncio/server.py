@@ -305,6 +305,15 @@ class Server:
 
     @property
     def closed_waiter(self) -> asyncio.Future[None]:
+        """
+        Future that completes when the server is closed.
+
+        It's done once the server stopped listening, all TCP connections are
+        closed and all connection handlers have returned. :meth:`wait_closed`
+        waits for it. It's created on first access, on the server's event
+        loop.
+
+        """
         if self._closed_waiter is None:
             self._closed_waiter = self.get_loop().create_future()
         return self._closed_waiter
@@ -356,6 +365,17 @@ class Server:
         connection.handler_task = task
 
     async def conn_handler(self, connection: ServerConnection) -> None:
+        """
+        Run the connection handler for ``connection``.
+
+        After the handler returns or raises, wait until the TCP connection is
+        closed, then unregister the connection from the server.
+
+        Args:
+            connection: Connection registered with this server by
+                :meth:`start_connection_handler`.
+
+        """
         try:
             await self.handler(connection)
         finally:
@@ -958,8 +978,11 @@ def broadcast(
     servers and broadcasting a message to them.
 
     Args:
-        websockets: WebSocket connections to which the message will be sent.
+        connections: WebSocket connections to which the message will be sent.
         message: Message to send.
+        text: Override the frame type: :obj:`True` sends a Text_ frame,
+            :obj:`False` a Binary_ frame, :obj:`None` picks the type from
+            the type of ``message``.
         raise_exceptions: Whether to raise an exception in case of failures.
 
     Raises:

@@ -477,6 +477,14 @@ def enable_client_permessage_deflate(
 
     When ``extensions`` already contains a factory for this extension, it is
     returned unchanged, so that settings chosen by the user take precedence.
+    Otherwise, a new list is returned, with a
+    :class:`ClientPerMessageDeflateFactory` configured with ``memLevel=5`` appended.
+
+    Args:
+        extensions: Client-side extension factories, or :obj:`None` for none.
+
+    Returns:
+        Client-side extension factories that include Per-Message Deflate.
 
     """
     if extensions is None:
@@ -624,6 +632,14 @@ def enable_server_permessage_deflate(
 
     When ``extensions`` already contains a factory for this extension, it is
     returned unchanged, so that settings chosen by the user take precedence.
+    Otherwise, a new list is returned, with a
+    :class:`ServerPerMessageDeflateFactory` configured with 12-bit windows on both sides and ``memLevel=5`` appended.
+
+    Args:
+        extensions: Server-side extension factories, or :obj:`None` for none.
+
+    Returns:
+        Server-side extension factories that include Per-Message Deflate.
 
     """
     if extensions is None:

@@ -769,6 +769,9 @@ def unix_connect(
         uri: URI of the WebSocket server. ``uri`` defaults to
             ``ws://localhost/`` or, when a ``ssl`` is provided, to
             ``wss://localhost/``.
+        legacy: Like the ``legacy`` argument of :func:`connect`. When it's
+            :obj:`False`, :func:`unix_connect` behaves like
+            :func:`unix_reconnect`.
 
     """
     if uri is None:
@@ -940,6 +943,16 @@ def unix_reconnect(
 ) -> reconnect:
     """
     Similar to :func:`unix_connect`, with support for automatic reconnection.
+
+    This function accepts the same keyword arguments as :func:`reconnect`.
+
+    It's only available on Unix.
+
+    Args:
+        path: File system path to the Unix socket.
+        uri: URI of the WebSocket server. ``uri`` defaults to
+            ``ws://localhost/`` or, when a ``ssl`` is provided, to
+            ``wss://localhost/``.
 
     """
     if uri is None:
