@@ -28,18 +28,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Opcode",
-    "OP_CONT",
-    "OP_TEXT",
-    "OP_BINARY",
-    "OP_CLOSE",
-    "OP_PING",
-    "OP_PONG",
-    "DATA_OPCODES",
-    "CTRL_OPCODES",
     "CloseCode",
     "Frame",
     "Close",
 ]
+
+# The OP_* aliases of older versions of websockets remain available, outside
+# __all__, like the short aliases (TEXT, BINARY, ...) of websockets 17.
 
 
 class Opcode(enum.IntEnum):
