@@ -371,9 +371,11 @@ async def test_client_that_never_reads_is_aborted_after_close_timeout(server_log
         assert sender_exc.rcvd is None
         assert sender_exc.sent == Close(1000, "")
         assert memory["peak"] < 4 * MiB
-        # Whatever the kernel accepted, the peer gets, then the reset.
+        # Whatever the kernel accepted, the peer gets, then the reset. The
+        # blocked send() had already written its frame to the transport, so
+        # at most one frame more than the completed sends (10-byte headers).
         received = len(await peer.read_to_eof())
-        assert received < sent * len(message)
+        assert received <= (sent + 1) * (len(message) + 10)
         await hostile.check_still_serving()
     assert warnings_and_errors(server_log) == []
 
