@@ -189,15 +189,7 @@ class ServerProtocol(Protocol):
             # Handle exceptions raised by user-provided select_subprotocol and
             # unexpected errors.
             request._exception = exc
-            self.handshake_exc = exc
-            self.logger.error("opening handshake failed", exc_info=True)
-            return self.reject(
-                http.HTTPStatus.INTERNAL_SERVER_ERROR,
-                (
-                    "Failed to open a WebSocket connection.\n"
-                    "See server log for more information.\n"
-                ),
-            )
+            return self.reject_on_error(exc, "opening handshake failed")
 
         headers = Headers()
         headers["Date"] = email.utils.formatdate(usegmt=True)
@@ -487,6 +479,32 @@ class ServerProtocol(Protocol):
         raise NegotiationError(
             "invalid subprotocol; expected one of "
             + ", ".join(self.available_subprotocols)
+        )
+
+    def reject_on_error(self, exc: Exception, message: str) -> Response:
+        """
+        Handle an unexpected error during the opening handshake.
+
+        Record ``exc`` as :attr:`handshake_exc`, log ``message`` with the
+        traceback, and build a 500 response that doesn't reveal the error.
+        Call this method from an ``except`` block.
+
+        Args:
+            exc: Exception raised while processing the handshake.
+            message: Log message, e.g. ``"process_request failed"``.
+
+        Returns:
+            HTTP response to send to the client.
+
+        """
+        self.handshake_exc = exc
+        self.logger.error(message, exc_info=True)
+        return self.reject(
+            http.HTTPStatus.INTERNAL_SERVER_ERROR,
+            (
+                "Failed to open a WebSocket connection.\n"
+                "See server log for more information.\n"
+            ),
         )
 
     def reject(self, status: StatusLike, text: str) -> Response:

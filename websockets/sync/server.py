@@ -170,15 +170,7 @@ class ServerConnection(Connection):
                 try:
                     response = process_request(self, self.request)
                 except Exception as exc:
-                    self.protocol.handshake_exc = exc
-                    self.logger.error("process_request failed", exc_info=True)
-                    response = self.protocol.reject(
-                        http.HTTPStatus.INTERNAL_SERVER_ERROR,
-                        (
-                            "Failed to open a WebSocket connection.\n"
-                            "See server log for more information.\n"
-                        ),
-                    )
+                    response = self.protocol.reject_on_error(exc, "process_request failed")
 
             if response is None:
                 if self.server.is_serving():
@@ -201,15 +193,7 @@ class ServerConnection(Connection):
                 try:
                     response = process_response(self, self.request, self.response)
                 except Exception as exc:
-                    self.protocol.handshake_exc = exc
-                    self.logger.error("process_response failed", exc_info=True)
-                    response = self.protocol.reject(
-                        http.HTTPStatus.INTERNAL_SERVER_ERROR,
-                        (
-                            "Failed to open a WebSocket connection.\n"
-                            "See server log for more information.\n"
-                        ),
-                    )
+                    response = self.protocol.reject_on_error(exc, "process_response failed")
 
             if response is not None:
                 assert isinstance(response, Response)  # help mypy
