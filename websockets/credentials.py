@@ -7,11 +7,26 @@ Hard-coded credentials for HTTP Basic Authentication (RFC 7617), shared by the
 from __future__ import annotations
 
 import hmac
+import http
 from collections.abc import Iterable
-from typing import Any, Callable, cast
+from typing import Any, Callable, Protocol, cast
+
+from .exceptions import InvalidHeader
+from .headers import build_www_authenticate_basic, parse_authorization_basic
+from .http11 import Request, Response
+from .typing import StatusLike
 
 
-__all__ = ["is_credentials", "check_credentials_from"]
+__all__ = [
+    "is_credentials",
+    "check_credentials_from",
+    "read_basic_credentials",
+    "unauthorized",
+]
+
+
+class _Responder(Protocol):
+    def respond(self, status: StatusLike, text: str) -> Response: ...
 
 
 def is_credentials(credentials: Any) -> bool:
@@ -57,3 +72,40 @@ def check_credentials_from(
         return hmac.compare_digest(expected_password, password)
 
     return check_credentials
+
+
+def read_basic_credentials(request: Request) -> tuple[str, str] | str:
+    """
+    Read the credentials of HTTP Basic Authentication from a request.
+
+    Args:
+        request: WebSocket handshake request.
+
+    Returns:
+        ``(username, password)``, or the text of the 401 response that
+        explains why the request carries no usable credentials.
+
+    """
+    try:
+        authorization = request.headers["Authorization"]
+    except KeyError:
+        return "Missing credentials\n"
+    try:
+        return parse_authorization_basic(authorization)
+    except InvalidHeader:
+        return "Unsupported credentials\n"
+
+
+def unauthorized(connection: _Responder, realm: str, text: str) -> Response:
+    """
+    Build a 401 Unauthorized response asking for Basic credentials.
+
+    Args:
+        connection: Server connection, whose ``respond()`` builds responses.
+        realm: Scope of protection (RFC 7235 §2.2).
+        text: Body of the response.
+
+    """
+    response = connection.respond(http.HTTPStatus.UNAUTHORIZED, text)
+    response.headers["WWW-Authenticate"] = build_www_authenticate_basic(realm)
+    return response

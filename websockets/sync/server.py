@@ -23,14 +23,17 @@ from collections.abc import Iterable, Sequence
 from types import TracebackType
 from typing import Any, Callable
 
-from ..credentials import check_credentials_from, is_credentials  # noqa: F401
-from ..exceptions import ConnectionClosed, InvalidHeader
+from ..credentials import (  # noqa: F401 - is_credentials kept importable here
+    check_credentials_from,
+    is_credentials,
+    read_basic_credentials,
+    unauthorized,
+)
+from ..exceptions import ConnectionClosed
 from ..extensions.base import ServerExtensionFactory
 from ..extensions.permessage_deflate import enable_server_permessage_deflate
 from ..frames import CloseCode
 from ..headers import (
-    build_www_authenticate_basic,
-    parse_authorization_basic,
     validate_subprotocols,
 )
 from ..http11 import SERVER, Request, Response
@@ -959,37 +962,17 @@ def basic_auth(
         Perform HTTP Basic Authentication.
 
         If it succeeds, set the connection's ``username`` attribute and return
-        :obj:`None`. If it fails, return an HTTP 401 Unauthorized responss.
+        :obj:`None`. If it fails, return an HTTP 401 Unauthorized response.
 
         """
-        try:
-            authorization = request.headers["Authorization"]
-        except KeyError:
-            response = connection.respond(
-                http.HTTPStatus.UNAUTHORIZED,
-                "Missing credentials\n",
-            )
-            response.headers["WWW-Authenticate"] = build_www_authenticate_basic(realm)
-            return response
-
-        try:
-            username, password = parse_authorization_basic(authorization)
-        except InvalidHeader:
-            response = connection.respond(
-                http.HTTPStatus.UNAUTHORIZED,
-                "Unsupported credentials\n",
-            )
-            response.headers["WWW-Authenticate"] = build_www_authenticate_basic(realm)
-            return response
+        credentials = read_basic_credentials(request)
+        if isinstance(credentials, str):
+            return unauthorized(connection, realm, credentials)
+        username, password = credentials
 
         assert check_credentials is not None  # help mypy
         if not check_credentials(username, password):
-            response = connection.respond(
-                http.HTTPStatus.UNAUTHORIZED,
-                "Invalid credentials\n",
-            )
-            response.headers["WWW-Authenticate"] = build_www_authenticate_basic(realm)
-            return response
+            return unauthorized(connection, realm, "Invalid credentials\n")
 
         connection.username = username
         return None
