@@ -10,6 +10,7 @@ frames, or the same exception at the same point.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import random
 import struct
@@ -112,8 +113,11 @@ def test_parsed_frame_is_identical_to_constructed_frame(twin):
     (frame,), _ = parse_all(twin, b"\x82\x03abc")
     expected = Frame(Opcode.BINARY, b"abc")
     assert type(frame) is Frame
-    assert frame.__dict__ == expected.__dict__
-    assert list(frame.__dict__) == list(expected.__dict__)
+    assert frame == expected
+    fields = [field.name for field in dataclasses.fields(Frame)]
+    assert [getattr(frame, name) for name in fields] == [
+        getattr(expected, name) for name in fields
+    ]
     assert repr(frame) == repr(expected)
     assert str(frame) == str(expected)
     assert frame.opcode is Opcode.BINARY
@@ -1149,3 +1153,149 @@ def test_frame_writer_errors_match_build_frame(twin):
         writer.write(16, b"", True, 0)
     with pytest.raises(TypeError, match="data must be a bytes-like object, not str"):
         writer.write(1, "text", True, 0)
+
+
+# receive(): feed() then parse_into(), parsing straight from the input when
+# nothing is buffered.
+
+
+def mixed_stream(rng, mask_key):
+    """Frames of every kind, mostly valid, some breaking a rule."""
+    chunks = []
+    for _ in range(rng.randrange(1, 12)):
+        kind = rng.random()
+        if kind < 0.05:
+            # Invalid opcode.
+            chunks.append(encode(3, b"x", mask_key=mask_key))
+            continue
+        opcode = rng.choice([1, 1, 2, 2, 0, 9, 10])
+        fin = opcode >= 8 or rng.random() < 0.85
+        size = rng.choice([0, 1, 5, 125, 126, 200, 70000])
+        if opcode == 1:
+            body = ("é" * size).encode()[:size]  # may cut a character
+        else:
+            body = bytes(rng.randrange(256) for _ in range(min(size, 300)))
+            body = (body * (size // max(len(body), 1) + 1))[:size]
+        if opcode >= 8:
+            body = body[:125]
+        rsv = 0x40 if rng.random() < 0.05 else 0
+        length_size = 8 if rng.random() < 0.05 else None
+        chunks.append(
+            encode(opcode, body, fin=fin, rsv=rsv, mask_key=mask_key, length_size=length_size)
+        )
+    return b"".join(chunks)
+
+
+def drive(parser, pieces, use_receive):
+    """Feed pieces one by one; record events, returned frames and errors."""
+    log = []
+    for piece in pieces:
+        events = []
+        try:
+            if use_receive:
+                frame = parser.receive(piece, events, bytes.decode)
+            else:
+                parser.feed(piece)
+                frame = parser.parse_into(events, bytes.decode)
+            outcome = frame
+        except Exception as exc:
+            outcome = (type(exc), str(exc))
+        log.append((events, outcome, parser.buffered))
+    return log
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_receive_equals_feed_then_parse_into(seed):
+    rng = random.Random(seed)
+    mask = rng.random() < 0.5
+    data = mixed_stream(rng, MASK_KEY if mask else None)
+    cuts = sorted(rng.sample(range(1, len(data)), min(rng.randrange(0, 6), len(data) - 1)))
+    pieces = [data[i:j] for i, j in zip([0, *cuts], [*cuts, len(data)], strict=True)]
+    max_size = rng.choice([None, 100, 70000])
+    logs = []
+    for twin in ALL_TWINS:
+        for use_receive in (True, False):
+            parser = twin.FrameParser(mask=mask, max_size=max_size, allowed_rsv=0x40)
+            logs.append(drive(parser, pieces, use_receive))
+    assert all(log == logs[0] for log in logs)
+
+
+@pytest.mark.parametrize("twin", TWINS)
+def test_receive_parses_whole_messages_without_buffering(twin):
+    parser = twin.FrameParser(mask=True)
+    events = []
+    data = encode(2, b"spam", mask_key=MASK_KEY) + encode(1, b"eggs", mask_key=MASK_KEY)
+    assert parser.receive(data, events, bytes.decode) is None
+    assert events == [Frame(Opcode.BINARY, b"spam"), Frame(Opcode.TEXT, b"eggs")]
+    assert parser.buffered == 0
+    assert parser.capacity == 0
+
+
+@pytest.mark.parametrize("twin", TWINS)
+def test_receive_buffers_the_rest_of_the_input(twin):
+    parser = twin.FrameParser(mask=False)
+    events = []
+    frame = encode(2, b"x" * 300)
+    assert parser.receive(b"\x81\x02hi" + frame[:100], events, bytes.decode) is None
+    assert events == [Frame(Opcode.TEXT, b"hi")]
+    assert parser.buffered == 100
+    assert parser.receive(frame[100:] + b"\x89\x00", events, bytes.decode) == Frame(
+        Opcode.PING, b""
+    )
+    assert events[1:] == [Frame(Opcode.BINARY, b"x" * 300)]
+    assert parser.buffered == 0
+
+
+@pytest.mark.parametrize("twin", TWINS)
+def test_receive_consumes_invalid_text_and_keeps_the_rest(twin):
+    parser = twin.FrameParser(mask=False)
+    events = []
+    with pytest.raises(UnicodeDecodeError):
+        parser.receive(b"\x81\x01a\x81\x01\xff\x82\x01b", events, bytes.decode)
+    assert events == [Frame(Opcode.TEXT, b"a")]
+    assert parser.buffered == 3
+    assert parser.parse_into(events, bytes.decode) is None
+    assert events[-1] == Frame(Opcode.BINARY, b"b")
+
+
+@pytest.mark.parametrize("twin", TWINS)
+def test_receive_reports_errors_as_parse_into(twin):
+    parser = twin.FrameParser(mask=False, max_size=10)
+    with pytest.raises(PayloadTooBig):
+        parser.receive(b"\x82\x01a\x82\x0b" + b"b" * 11, [], bytes.decode)
+    # The offending frame stays buffered and the parser is failed.
+    assert parser.buffered == 13
+    with pytest.raises(ProtocolError, match="parser failed"):
+        parser.receive(b"\x82\x00", [], bytes.decode)
+
+
+@pytest.mark.parametrize("twin", TWINS)
+def test_receive_accepts_bytes_like_objects(twin):
+    for data in [bytearray(b"\x82\x01a"), memoryview(b"\x82\x01a")]:
+        parser = twin.FrameParser(mask=False)
+        events = []
+        assert parser.receive(data, events, bytes.decode) is None
+        assert events == [Frame(Opcode.BINARY, b"a")]
+
+
+@pytest.mark.parametrize("twin", TWINS)
+def test_receive_rejects_str(twin):
+    parser = twin.FrameParser(mask=False)
+    with pytest.raises(TypeError, match="data must be a bytes-like object, not str"):
+        parser.receive("\x82\x01a", [], bytes.decode)
+
+
+@pytest.mark.parametrize("twin", TWINS)
+@pytest.mark.parametrize("masked", [False, True])
+@pytest.mark.parametrize("size", [0, 1, 3, 125, 126, 65535, 65536])
+@pytest.mark.parametrize("opcode", [0, 1, 2, 9, 15])
+def test_frame_writer_matches_build_frame(twin, masked, size, opcode):
+    pool = bytes(range(16))
+    data = payload(size)
+    with mock.patch("secrets.token_bytes", return_value=pool):
+        writer = twin.FrameWriter(mask=masked)
+        for index, fin in enumerate([True, False]):
+            key = pool[4 * index : 4 * index + 4] if masked else None
+            assert writer.write(opcode, data, fin, 0) == twin.build_frame(
+                opcode, data, fin, 0, key
+            )

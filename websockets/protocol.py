@@ -347,9 +347,12 @@ class Protocol:
             # Fast path, inlined from parse_frames(): no fragmented message
             # in progress, no extension, no debug logs.
             parser = self.frame_parser
-            parser.feed(data)
+            if type(data) is not bytes:
+                # Let feed() raise TypeError for what isn't bytes-like.
+                parser.feed(data)
+                data = b""
             try:
-                frame = parser.parse_into(self.events, _validate_utf8)
+                frame = parser.receive(data, self.events, _validate_utf8)
             except Exception as exc:
                 self.parse_error(exc)
                 return

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import operator
 import secrets
+import struct
 from typing import Any, Callable
 
 from ..exceptions import PayloadTooBig, ProtocolError
@@ -52,14 +53,44 @@ MAX_RESERVE = 16 * 1024 * 1024
 """Largest allocation made in advance for the rest of a pending frame."""
 
 
-def _unmask(data: memoryview, mask: bytes) -> bytes:
+# Looking int.from_bytes up once saves half of its cost on small payloads.
+_from_bytes = int.from_bytes
+
+_REPUNITS: dict[int, int] = {}
+"""Cache of ``_repunit(words)`` for recent payload sizes."""
+
+_REPUNITS_MAX_WORDS = 65536
+"""Largest repunit kept in the cache, in 4-byte words (256 KiB)."""
+
+
+def _repunit(words: int) -> int:
+    """Return the integer whose ``words`` little-endian 32-bit words are 1."""
+    rep = _REPUNITS.get(words)
+    if rep is None:
+        rep = int.from_bytes(b"\x01\x00\x00\x00" * words, "little")
+        if words <= _REPUNITS_MAX_WORDS:
+            if len(_REPUNITS) >= 32:
+                _REPUNITS.clear()
+            _REPUNITS[words] = rep
+    return rep
+
+
+def _unmask(data: bytes | memoryview, mask: bytes) -> bytes:
     # RFC 6455 §5.3: octet i of the payload is XORed with octet i % 4 of the
     # masking key. XORing two big integers is the fastest way in pure Python.
+    # The repeated key is the key times a repunit in base 2**32: the product
+    # has no carries, and multiplying by a small integer is quicker than
+    # building the repeated key as bytes and converting it.
     length = len(data)
-    mask_repeated = (mask * ((length + 3) >> 2))[:length]
-    return (
-        int.from_bytes(data, "little") ^ int.from_bytes(mask_repeated, "little")
-    ).to_bytes(length, "little")
+    words = (length + 3) >> 2
+    rep = _REPUNITS.get(words)
+    if rep is None:
+        rep = _repunit(words)
+    value = _from_bytes(data, "little") ^ (_from_bytes(mask, "little") * rep)
+    if length & 3:
+        # The last word of the key sticks out past the payload.
+        return value.to_bytes(words << 2, "little")[:length]
+    return value.to_bytes(length, "little")
 
 
 class FrameParser:
@@ -431,6 +462,92 @@ class FrameParser:
                     continue
             return frame
 
+    def receive(
+        self,
+        data: bytes | bytearray | memoryview,
+        events: list[Any],
+        validate_text: Callable[[bytes], object],
+    ) -> Frame | None:
+        """
+        Feed ``data``, then parse buffered frames as :meth:`parse_into` does.
+
+        This is :meth:`feed` followed by :meth:`parse_into`, with the same
+        results and exceptions. When nothing is buffered, whole messages are
+        parsed straight from ``data`` and only the remaining bytes are
+        copied into the buffer: in the common case of a read holding whole
+        frames, nothing is.
+
+        """
+        if self._start == self._end and not self._failed and type(data) is bytes:
+            consumed = self._parse_whole(data, events, validate_text)
+            if consumed == len(data):
+                return None
+            data = memoryview(data)[consumed:]
+        self.feed(data)
+        return self.parse_into(events, validate_text)
+
+    def _parse_whole(
+        self,
+        data: bytes,
+        events: list[Any],
+        validate_text: Callable[[bytes], object],
+    ) -> int:
+        """
+        Parse whole messages from ``data``, without buffering them.
+
+        Stop before the first frame that needs more bytes or that isn't a
+        whole TEXT or BINARY message within ``max_size``, and return how many
+        bytes were consumed: :meth:`receive` buffers the rest, and the
+        general path parses it, raising the exceptions of :meth:`next_frame`.
+
+        """
+        mask = 0x80 if self._mask else 0
+        max_size = self._max_size
+        size = len(data)
+        pos = 0
+        while size - pos >= 2:
+            head1 = data[pos]
+            head2 = data[pos + 1]
+            # FIN set, no RSV bit, TEXT or BINARY, and the expected MASK bit.
+            if (head1 != 0x82 and head1 != 0x81) or head2 & 0x80 != mask:
+                break
+            length = head2 & 0x7F
+            header = pos + 2
+            if length == 126:
+                header = pos + 4
+                if header > size:
+                    break
+                length = (data[pos + 2] << 8) | data[pos + 3]
+            elif length == 127:
+                header = pos + 10
+                if header > size:
+                    break
+                length = int.from_bytes(data[pos + 2 : header], "big")
+            if max_size is not None and length > max_size:
+                break
+            if mask:
+                header += 4
+            end = header + length
+            if end > size:
+                break
+            if mask:
+                payload = _unmask(data[header:end], data[header - 4 : header])
+            else:
+                payload = data[header:end]
+            pos = end
+            if head1 == 0x81:
+                try:
+                    validate_text(payload)
+                except BaseException:
+                    # As in parse_into(): the invalid frame is consumed and
+                    # the following bytes stay buffered.
+                    self.feed(memoryview(data)[pos:])
+                    raise
+                events.append(Frame(OP_TEXT, payload))
+            else:
+                events.append(Frame(OP_BINARY, payload))
+        return pos
+
     def frames(self) -> list[Frame]:
         """
         Parse all the frames that are entirely buffered.
@@ -537,6 +654,10 @@ def build_frame(
     return header + mask_key + _unmask(memoryview(payload), mask_key)
 
 
+_HEADER_0 = struct.Struct("!BB").pack
+_HEADER_16 = struct.Struct("!BBH").pack
+_HEADER_64 = struct.Struct("!BBQ").pack
+
 MASK_POOL_SIZE = 1024
 """How many random bytes :class:`FrameWriter` draws at once for mask keys."""
 
@@ -574,14 +695,44 @@ class FrameWriter:
         Arguments and exceptions are those of :func:`build_frame`.
 
         """
+        if type(data) is bytes and type(opcode) is int and type(rsv) is int and not rsv and 0 <= opcode <= 15:
+            # Fast path for what the protocol sends: same bytes as
+            # build_frame(), without validating arguments that are known
+            # to be valid.
+            length = len(data)
+            head1 = 0x80 | opcode if fin else opcode
+            if not self._mask:
+                if length < 126:
+                    return _HEADER_0(head1, length) + data
+                if length < 65536:
+                    return _HEADER_16(head1, 126, length) + data
+                return _HEADER_64(head1, 127, length) + data
+            pos = self._pos
+            pool = self._pool
+            if pos + 4 > len(pool):
+                pool = self._refill()
+                pos = 0
+            self._pos = pos + 4
+            key = pool[pos : pos + 4]
+            if length < 126:
+                header = _HEADER_0(head1, 0x80 | length)
+            elif length < 65536:
+                header = _HEADER_16(head1, 0xFE, length)
+            else:
+                header = _HEADER_64(head1, 0xFF, length)
+            return header + key + _unmask(data, key)
         if not self._mask:
             return build_frame(opcode, data, fin, rsv, None)
         pos = self._pos
         if pos + 4 > len(self._pool):
-            pool = bytes(secrets.token_bytes(MASK_POOL_SIZE))
-            if len(pool) < 4:
-                raise ValueError("secrets.token_bytes returned fewer than 4 bytes")
-            self._pool = pool
+            self._refill()
             pos = 0
         self._pos = pos + 4
         return build_frame(opcode, data, fin, rsv, self._pool[pos : pos + 4])
+
+    def _refill(self) -> bytes:
+        pool = bytes(secrets.token_bytes(MASK_POOL_SIZE))
+        if len(pool) < 4:
+            raise ValueError("secrets.token_bytes returned fewer than 4 bytes")
+        self._pool = pool
+        return pool
