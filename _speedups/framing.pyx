@@ -185,6 +185,7 @@ cdef class FrameParser:
     cdef unsigned long long _max_length
     cdef int _allowed_rsv
     cdef unsigned char _head1
+    cdef Py_ssize_t _consumed
 
     def __init__(self, *, mask, max_size=None, allowed_rsv=0):
         self._mask = True if mask else False
@@ -411,23 +412,23 @@ cdef class FrameParser:
         self._failed = True
         raise exc
 
-    cdef object _next_frame(self):
-        cdef Py_ssize_t start = self._start
-        cdef Py_ssize_t available = self._end - start
-        cdef const unsigned char* p
+    cdef object _parse(self, const unsigned char* p, Py_ssize_t available):
+        """
+        Parse the frame at ``p``, if ``available`` bytes hold all of it.
+
+        On success, set ``_consumed`` to its size and ``_head1`` to its first
+        byte. Raise as :meth:`next_frame` for a frame that breaks a rule.
+
+        """
         cdef unsigned char head1, head2
         cdef unsigned long long length
         cdef Py_ssize_t header
         cdef PyObject* opcode
         cdef object data
 
-        if self._failed:
-            raise _ProtocolError("parser failed")
-
         # RFC 6455 §5.2: base framing protocol.
         if available < 2:
             return None
-        p = <const unsigned char*>PyByteArray_AS_STRING(self._buffer) + start
         head1 = p[0]
         head2 = p[1]
 
@@ -494,7 +495,22 @@ cdef class FrameParser:
         else:
             data = PyBytes_FromStringAndSize(<const char*>p + header, <Py_ssize_t>length)
 
-        start += header + <Py_ssize_t>length
+        self._consumed = header + <Py_ssize_t>length
+        self._head1 = head1
+        return _new_frame(<object>opcode, data, head1)
+
+    cdef object _next_frame(self):
+        cdef Py_ssize_t start = self._start
+        cdef object frame
+        if self._failed:
+            raise _ProtocolError("parser failed")
+        frame = self._parse(
+            <const unsigned char*>PyByteArray_AS_STRING(self._buffer) + start,
+            self._end - start,
+        )
+        if frame is None:
+            return None
+        start += self._consumed
         if start == self._end:
             self._start = self._end = 0
             # Idle connections hold no buffer: with thousands of them, 16 KiB
@@ -503,9 +519,7 @@ cdef class FrameParser:
                 self._buffer = bytearray()
         else:
             self._start = start
-
-        self._head1 = head1
-        return _new_frame(<object>opcode, data, head1)
+        return frame
 
     def next_frame(self):
         """
@@ -515,77 +529,6 @@ cdef class FrameParser:
 
         """
         return self._next_frame()
-
-    cdef Py_ssize_t _parse_whole(
-        self, const unsigned char* p, Py_ssize_t size, list events, object validate_text
-    ) except -1:
-        """
-        Parse whole messages straight from ``p``, without buffering them.
-
-        Stop before the first frame that needs more bytes or that isn't a
-        whole TEXT or BINARY message within ``max_size``, and return how many
-        bytes were consumed: the caller buffers the rest, and the general
-        path parses it, raising the exceptions of :meth:`_next_frame`.
-
-        """
-        cdef Py_ssize_t pos = 0, available, header
-        cdef unsigned char head1, head2
-        cdef unsigned long long length
-        cdef object data, frame
-        cdef int i
-        while True:
-            available = size - pos
-            if available < 2:
-                return pos
-            head1 = p[pos]
-            head2 = p[pos + 1]
-            # FIN set, no RSV bit, TEXT or BINARY, and the expected MASK bit.
-            if (head1 != 0x82 and head1 != 0x81) or (head2 >> 7) != self._mask:
-                return pos
-            length = head2 & 0x7F
-            header = 2
-            if length == 126:
-                header = 4
-                if available < 4:
-                    return pos
-                length = (<unsigned long long>p[pos + 2] << 8) | p[pos + 3]
-            elif length == 127:
-                header = 10
-                if available < 10:
-                    return pos
-                length = 0
-                for i in range(2, 10):
-                    length = (length << 8) | p[pos + i]
-            if self._has_max_size and length > self._max_length:
-                return pos
-            if self._mask:
-                header += 4
-            if available < header or <unsigned long long>(available - header) < length:
-                return pos
-            if self._mask:
-                data = PyBytes_FromStringAndSize(NULL, <Py_ssize_t>length)
-                xor_mask_copy(
-                    <unsigned char*>PyBytes_AS_STRING(data),
-                    p + pos + header,
-                    <Py_ssize_t>length,
-                    p + pos + header - 4,
-                    0,
-                )
-            else:
-                data = PyBytes_FromStringAndSize(
-                    <const char*>p + pos + header, <Py_ssize_t>length
-                )
-            pos += header + <Py_ssize_t>length
-            frame = _new_frame(<object>_OPCODES[head1 & 0x0F], data, head1)
-            if head1 == 0x81:
-                try:
-                    validate_text(data)
-                except BaseException:
-                    # As in parse_into(): the invalid frame is consumed and
-                    # the following bytes stay buffered.
-                    self._append(p + pos, size - pos)
-                    raise
-            events.append(frame)
 
     cdef int _append(self, const unsigned char* source, Py_ssize_t size) except -1:
         if size:
@@ -602,19 +545,41 @@ cdef class FrameParser:
 
         """
         cdef const unsigned char* p
-        cdef Py_ssize_t size, consumed
-        if self._start == self._end and not self._failed and PyBytes_CheckExact(data):
-            # Nothing is buffered: parse whole messages from data directly,
-            # and copy only what remains, typically nothing.
-            p = <const unsigned char*>PyBytes_AS_STRING(data)
-            size = PyBytes_GET_SIZE(data)
-            consumed = self._parse_whole(p, size, events, validate_text)
-            if consumed == size:
-                return None
-            self._append(p + consumed, size - consumed)
-        else:
+        cdef Py_ssize_t size, pos = 0
+        cdef object frame
+        cdef unsigned char head1
+        if not (self._start == self._end and not self._failed and PyBytes_CheckExact(data)):
             self.feed(data)
-        return self.parse_into(events, validate_text)
+            return self.parse_into(events, validate_text)
+        # Nothing is buffered: parse straight from data, and copy only what
+        # remains, typically nothing.
+        p = <const unsigned char*>PyBytes_AS_STRING(data)
+        size = PyBytes_GET_SIZE(data)
+        while True:
+            try:
+                frame = self._parse(p + pos, size - pos)
+            except BaseException:
+                # As in next_frame(): the offending frame stays buffered.
+                self._append(p + pos, size - pos)
+                raise
+            if frame is None:
+                self._append(p + pos, size - pos)
+                return None
+            pos += self._consumed
+            head1 = self._head1
+            # FIN set, no RSV bit, and TEXT or BINARY: see parse_into().
+            if head1 == 0x82:
+                events.append(frame)
+            elif head1 == 0x81:
+                try:
+                    validate_text((<object>frame).data)
+                except BaseException:
+                    self._append(p + pos, size - pos)
+                    raise
+                events.append(frame)
+            else:
+                self._append(p + pos, size - pos)
+                return frame
 
     def parse_into(self, list events, object validate_text):
         """

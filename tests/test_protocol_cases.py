@@ -432,6 +432,79 @@ def test_12_13_control_frames_are_never_compressed():
     assert data[0] == 0x88
 
 
+def test_12_13_compressed_and_uncompressed_messages_in_one_read_keep_order():
+    # With permessage-deflate, whole uncompressed messages take the parser's
+    # fast path while compressed ones go through the extension; one read
+    # holding both kinds must give the messages in order.
+    client, server = open_pair(
+        [ClientPerMessageDeflateFactory()], [ServerPerMessageDeflateFactory()]
+    )
+    server.send_text(b"compressed one")
+    [compressed_one] = server.data_to_send()
+    server.send_binary(b"compressed two")
+    [compressed_two] = server.data_to_send()
+    assert compressed_one[0] == 0xC1 and compressed_two[0] == 0xC2  # RSV1 set
+    data = (
+        unmasked(0x2, b"plain one")
+        + compressed_one
+        + unmasked(0x1, "plain two é".encode())
+        + compressed_two
+        + unmasked(0x9, b"ping")
+        + unmasked(0x2, b"plain three")
+    )
+    client.receive_data(data)
+    assert client.events_received() == [
+        Frame(OP_BINARY, b"plain one"),
+        Frame(OP_TEXT, b"compressed one"),
+        Frame(OP_TEXT, "plain two é".encode()),
+        Frame(OP_BINARY, b"compressed two"),
+        Frame(OP_PING, b"ping"),
+        Frame(OP_BINARY, b"plain three"),
+    ]
+    assert client.state is State.OPEN
+
+
+def test_12_13_invalid_utf8_in_uncompressed_message_fails_with_1007():
+    client, server = open_pair(
+        [ClientPerMessageDeflateFactory()], [ServerPerMessageDeflateFactory()]
+    )
+    client.receive_data(unmasked(0x1, b"ok") + unmasked(0x1, b"\xff") + unmasked(0x1, b"x"))
+    assert client.events_received() == [Frame(OP_TEXT, b"ok")]
+    assert client.close_sent.code == 1007
+
+
+def test_12_13_uncompressed_message_over_max_size_fails_with_1009():
+    client, server = open_pair(
+        [ClientPerMessageDeflateFactory()], [ServerPerMessageDeflateFactory()], max_size=100
+    )
+    client.receive_data(unmasked(0x2, b"x" * 100) + unmasked(0x2, b"x" * 101))
+    assert client.events_received() == [Frame(OP_BINARY, b"x" * 100)]
+    assert client.close_sent.code == 1009
+
+
+def test_other_extensions_see_every_frame():
+    # An extension other than permessage-deflate may transform frames that
+    # have no RSV bit, so whole messages must go through it.
+    from websockets.extensions import Extension
+
+    class Upper(Extension):
+        name = "x-upper"
+
+        def decode(self, frame, *, max_size=None):
+            if frame.opcode is OP_TEXT:
+                return Frame(OP_TEXT, bytes(frame.data).upper(), frame.fin)
+            return frame
+
+        def encode(self, frame):
+            return frame
+
+    client, server = open_pair()
+    client.extensions = [Upper()]
+    client.update_fast_frames()
+    client.receive_data(unmasked(0x1, b"hello") + unmasked(0x1, b"world"))
+    assert client.events_received() == [Frame(OP_TEXT, b"HELLO"), Frame(OP_TEXT, b"WORLD")]
+
+
 def test_pairwise_combinations_of_everything_keep_state_consistent():
     # A compact product of message kinds and fragment counts, both ways.
     client, server = open_pair(

@@ -33,6 +33,7 @@ from .exceptions import (
     ProtocolError,
 )
 from .extensions import Extension
+from .extensions.permessage_deflate import PerMessageDeflate
 from .frames import (  # noqa: F401 - BINARY...TEXT are re-exported as websockets does
     BINARY,
     CLOSE,
@@ -345,7 +346,10 @@ class Protocol:
         """
         if self.fast_frames:
             # Fast path, inlined from parse_frames(): no fragmented message
-            # in progress, no extension, no debug logs.
+            # in progress, no debug logs, and no extension but
+            # permessage-deflate, which leaves whole messages without RSV1
+            # unchanged. Other frames, compressed ones included, are
+            # returned and take the general path.
             parser = self.frame_parser
             if type(data) is not bytes:
                 # Let feed() raise TypeError for what isn't bytes-like.
@@ -806,8 +810,9 @@ class Protocol:
                         return
                     # Whole messages go straight to the events, with the
                     # checks of recv_frame() done by the parser, unless a
-                    # fragmented message is in progress, an extension may
-                    # transform frames, or frames must be logged.
+                    # fragmented message is in progress, an extension other
+                    # than permessage-deflate may transform frames, or frames
+                    # must be logged.
                     if self.fast_frames:
                         frame = parser.parse_into(self.events, _validate_utf8)
                     else:
@@ -849,8 +854,8 @@ class Protocol:
             self.mode == "frames"
             and not self.eof_rcvd
             and self.cur_size is None
-            and not self.extensions
             and not self.debug
+            and all(type(extension) is PerMessageDeflate for extension in self.extensions)
         )
 
     def start_discarding(self) -> None:

@@ -27,7 +27,7 @@ import struct
 from typing import Any, Callable
 
 from ..exceptions import PayloadTooBig, ProtocolError
-from ..frames import OP_BINARY, OP_TEXT, OPCODES, Frame
+from ..frames import OP_BINARY, OP_TEXT, OPCODES, Frame, Opcode
 
 
 __all__ = ["FrameParser", "FrameWriter", "build_frame", "MASK_POOL_SIZE"]
@@ -137,6 +137,9 @@ class FrameParser:
         self._view = memoryview(self._buffer)
         self._start = 0
         self._end = 0
+        # Set by _parse(): size and first byte of the last frame parsed.
+        self._consumed = 0
+        self._head1 = 0
 
     @property
     def max_size(self) -> int | None:
@@ -254,6 +257,13 @@ class FrameParser:
             TypeError: If ``data`` isn't a bytes-like object.
 
         """
+        if type(data) is bytes:
+            size = len(data)
+            self._reserve(size)
+            end = self._end
+            self._view[end : end + size] = data
+            self._end = end + size
+            return
         try:
             view = memoryview(data)
         except TypeError:
@@ -346,13 +356,39 @@ class FrameParser:
         """
         if self._failed:
             raise ProtocolError("parser failed")
-
-        # RFC 6455 §5.2: base framing protocol.
         start = self._start
-        available = self._end - start
+        frame = self._parse(self._buffer, self._view, start, self._end)
+        if frame is None:
+            return None
+        end = start + self._consumed
+        if end == self._end:
+            self._start = self._end = 0
+            if len(self._buffer) > KEEP_CAPACITY:
+                self._release()
+        else:
+            self._start = end
+        return frame
+
+    def _parse(
+        self,
+        buffer: bytes | bytearray,
+        view: bytes | memoryview,
+        start: int,
+        stop: int,
+    ) -> Frame | None:
+        """
+        Parse the frame at ``buffer[start:stop]``, if it's all there.
+
+        ``view`` is ``buffer`` or a memoryview of it, for slicing without a
+        copy. On success, set ``_consumed`` to the size of the frame and
+        ``_head1`` to its first byte. Raise as :meth:`next_frame` for a
+        frame that breaks a rule.
+
+        """
+        # RFC 6455 §5.2: base framing protocol.
+        available = stop - start
         if available < 2:
             return None
-        buffer = self._buffer
         head1 = buffer[start]
         head2 = buffer[start + 1]
 
@@ -401,17 +437,16 @@ class FrameParser:
         begin = start + header
         end = begin + length
         if self._mask:
-            data = _unmask(self._view[begin:end], bytes(buffer[begin - 4 : begin]))
+            data = _unmask(view[begin:end], bytes(buffer[begin - 4 : begin]))
         else:
-            data = bytes(self._view[begin:end])
+            data = bytes(view[begin:end])
+        self._consumed = header + length
+        self._head1 = head1
 
-        if end == self._end:
-            self._start = self._end = 0
-            if len(buffer) > KEEP_CAPACITY:
-                self._release()
-        else:
-            self._start = end
-
+        if head1 == 0x82:
+            return Frame(OP_BINARY, data)
+        if head1 == 0x81:
+            return Frame(OP_TEXT, data)
         return Frame(
             opcode,
             data,
@@ -451,16 +486,15 @@ class FrameParser:
             frame = self.next_frame()
             if frame is None:
                 return None
-            if frame.fin and not (frame.rsv1 or frame.rsv2 or frame.rsv3):
-                opcode = frame.opcode
-                if opcode is OP_BINARY:
-                    events.append(frame)
-                    continue
-                if opcode is OP_TEXT:
-                    validate_text(frame.data)  # type: ignore[arg-type]
-                    events.append(frame)
-                    continue
-            return frame
+            # FIN set, no RSV bit, and TEXT or BINARY.
+            head1 = self._head1
+            if head1 == 0x82:
+                events.append(frame)
+            elif head1 == 0x81:
+                validate_text(frame.data)  # type: ignore[arg-type]
+                events.append(frame)
+            else:
+                return frame
 
     def receive(
         self,
@@ -472,81 +506,42 @@ class FrameParser:
         Feed ``data``, then parse buffered frames as :meth:`parse_into` does.
 
         This is :meth:`feed` followed by :meth:`parse_into`, with the same
-        results and exceptions. When nothing is buffered, whole messages are
-        parsed straight from ``data`` and only the remaining bytes are
-        copied into the buffer: in the common case of a read holding whole
-        frames, nothing is.
+        results, exceptions and buffered bytes afterwards. When nothing is
+        buffered, frames are parsed straight from ``data`` and only the
+        bytes that remain are copied into the buffer: in the common case of
+        a read holding whole frames, none are.
 
         """
-        if self._start == self._end and not self._failed and type(data) is bytes:
-            consumed = self._parse_whole(data, events, validate_text)
-            if consumed == len(data):
-                return None
-            data = memoryview(data)[consumed:]
-        self.feed(data)
-        return self.parse_into(events, validate_text)
-
-    def _parse_whole(
-        self,
-        data: bytes,
-        events: list[Any],
-        validate_text: Callable[[bytes], object],
-    ) -> int:
-        """
-        Parse whole messages from ``data``, without buffering them.
-
-        Stop before the first frame that needs more bytes or that isn't a
-        whole TEXT or BINARY message within ``max_size``, and return how many
-        bytes were consumed: :meth:`receive` buffers the rest, and the
-        general path parses it, raising the exceptions of :meth:`next_frame`.
-
-        """
-        mask = 0x80 if self._mask else 0
-        max_size = self._max_size
+        if not (self._start == self._end and not self._failed and type(data) is bytes):
+            self.feed(data)
+            return self.parse_into(events, validate_text)
         size = len(data)
         pos = 0
-        while size - pos >= 2:
-            head1 = data[pos]
-            head2 = data[pos + 1]
-            # FIN set, no RSV bit, TEXT or BINARY, and the expected MASK bit.
-            if (head1 != 0x82 and head1 != 0x81) or head2 & 0x80 != mask:
-                break
-            length = head2 & 0x7F
-            header = pos + 2
-            if length == 126:
-                header = pos + 4
-                if header > size:
-                    break
-                length = (data[pos + 2] << 8) | data[pos + 3]
-            elif length == 127:
-                header = pos + 10
-                if header > size:
-                    break
-                length = int.from_bytes(data[pos + 2 : header], "big")
-            if max_size is not None and length > max_size:
-                break
-            if mask:
-                header += 4
-            end = header + length
-            if end > size:
-                break
-            if mask:
-                payload = _unmask(data[header:end], data[header - 4 : header])
-            else:
-                payload = data[header:end]
-            pos = end
-            if head1 == 0x81:
+        while True:
+            try:
+                frame = self._parse(data, data, pos, size)
+            except BaseException:
+                # As in next_frame(): the offending frame stays buffered.
+                self.feed(memoryview(data)[pos:])
+                raise
+            if frame is None:
+                self.feed(memoryview(data)[pos:])
+                return None
+            pos += self._consumed
+            head1 = self._head1
+            # FIN set, no RSV bit, and TEXT or BINARY: see parse_into().
+            if head1 == 0x82:
+                events.append(frame)
+            elif head1 == 0x81:
                 try:
-                    validate_text(payload)
+                    validate_text(frame.data)  # type: ignore[arg-type]
                 except BaseException:
-                    # As in parse_into(): the invalid frame is consumed and
-                    # the following bytes stay buffered.
                     self.feed(memoryview(data)[pos:])
                     raise
-                events.append(Frame(OP_TEXT, payload))
+                events.append(frame)
             else:
-                events.append(Frame(OP_BINARY, payload))
-        return pos
+                self.feed(memoryview(data)[pos:])
+                return frame
 
     def frames(self) -> list[Frame]:
         """
@@ -695,12 +690,18 @@ class FrameWriter:
         Arguments and exceptions are those of :func:`build_frame`.
 
         """
-        if type(data) is bytes and type(opcode) is int and type(rsv) is int and not rsv and 0 <= opcode <= 15:
+        if (
+            type(data) is bytes
+            and (type(opcode) is int or type(opcode) is Opcode)
+            and 0 <= opcode <= 15
+            and type(rsv) is int
+            and not rsv & ~0x70
+        ):
             # Fast path for what the protocol sends: same bytes as
-            # build_frame(), without validating arguments that are known
-            # to be valid.
+            # build_frame(), without the conversions that its arguments
+            # don't need.
             length = len(data)
-            head1 = 0x80 | opcode if fin else opcode
+            head1 = (0x80 | rsv | opcode) if fin else (rsv | opcode)
             if not self._mask:
                 if length < 126:
                     return _HEADER_0(head1, length) + data

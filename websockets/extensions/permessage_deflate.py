@@ -25,7 +25,7 @@ from ..exceptions import (
     ProtocolError,
 )
 from ..frames import CTRL_OPCODES, OP_CONT, Frame
-from ..typing import ExtensionName, ExtensionParameter
+from ..typing import BytesLike, ExtensionName, ExtensionParameter
 from .base import ClientExtensionFactory, Extension, ServerExtensionFactory
 
 
@@ -205,7 +205,7 @@ class PerMessageDeflate(Extension):
         if frame.fin and self.remote_no_context_takeover:
             del self.decoder
 
-        return dataclasses.replace(frame, data=data, rsv1=False)
+        return _replace(frame, data, False)
 
     def encode(self, frame: Frame) -> Frame:
         """
@@ -248,7 +248,16 @@ class PerMessageDeflate(Extension):
         data = compressed + flushed if compressed else flushed
 
         # RFC 7692 §6: RSV1 goes on the first frame of the message only.
-        return dataclasses.replace(frame, data=data, rsv1=opcode is not OP_CONT)
+        return _replace(frame, data, opcode is not OP_CONT)
+
+
+def _replace(frame: Frame, data: BytesLike, rsv1: bool) -> Frame:
+    """Return a copy of ``frame`` with a new payload and RSV1 bit."""
+    # Calling the class is four times quicker than dataclasses.replace(),
+    # which remains for subclasses that may have more fields.
+    if type(frame) is Frame:
+        return Frame(frame.opcode, data, frame.fin, rsv1, frame.rsv2, frame.rsv3)
+    return dataclasses.replace(frame, data=data, rsv1=rsv1)
 
 
 @dataclasses.dataclass
