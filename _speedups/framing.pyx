@@ -555,7 +555,7 @@ cdef class FrameParser:
         # remains, typically nothing.
         p = <const unsigned char*>PyBytes_AS_STRING(data)
         size = PyBytes_GET_SIZE(data)
-        while True:
+        while pos < size:
             try:
                 frame = self._parse(p + pos, size - pos)
             except BaseException:
@@ -580,6 +580,7 @@ cdef class FrameParser:
             else:
                 self._append(p + pos, size - pos)
                 return frame
+        return None
 
     def parse_into(self, list events, object validate_text):
         """

@@ -517,7 +517,41 @@ class FrameParser:
             return self.parse_into(events, validate_text)
         size = len(data)
         pos = 0
-        while True:
+        mask = 0x80 if self._mask else 0
+        max_size = self._max_size
+        while pos < size:
+            # Inlined from _parse() for speed: a whole TEXT or BINARY message
+            # with a 7-bit or 16-bit length, within max_size, all there.
+            if size - pos >= 4:
+                head1 = data[pos]
+                head2 = data[pos + 1]
+                if (head1 == 0x82 or head1 == 0x81) and head2 & 0x80 == mask:
+                    length = head2 & 0x7F
+                    begin = pos + 2
+                    if length == 126:
+                        length = (data[pos + 2] << 8) | data[pos + 3]
+                        begin = pos + 4
+                    if length < 127 or begin == pos + 4:
+                        if mask:
+                            begin += 4
+                        end = begin + length
+                        if end <= size and (max_size is None or length <= max_size):
+                            if mask:
+                                payload = _unmask(data[begin:end], data[begin - 4 : begin])
+                            else:
+                                payload = data[begin:end]
+                            pos = end
+                            if head1 == 0x82:
+                                events.append(Frame(OP_BINARY, payload))
+                                continue
+                            try:
+                                validate_text(payload)
+                            except BaseException:
+                                self.feed(memoryview(data)[pos:])
+                                raise
+                            events.append(Frame(OP_TEXT, payload))
+                            continue
+            # Everything else, including errors and partial frames.
             try:
                 frame = self._parse(data, data, pos, size)
             except BaseException:
@@ -542,6 +576,7 @@ class FrameParser:
             else:
                 self.feed(memoryview(data)[pos:])
                 return frame
+        return None
 
     def frames(self) -> list[Frame]:
         """
