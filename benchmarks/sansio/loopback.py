@@ -30,6 +30,10 @@ def label() -> str:
         mode = "compiled" if set(_accel.ACTIVE.values()) == {"compiled"} else "pure"
         return f"ours ({mode})"
     except ImportError:
+        try:
+            import websockets.speedups  # noqa: F401
+        except ImportError:
+            return f"websockets {websockets.__version__} (no C)"
         return f"websockets {websockets.__version__}"
 
 

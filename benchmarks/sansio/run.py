@@ -6,7 +6,9 @@ table of medians (min-max) and write the results as JSON.
     python -m benchmarks.sansio.run [--rounds 3] [--duration 1]
 
 The released websockets runs from ``benchmarks/.venv-peers`` (created by
-``python -m benchmarks.e2e.run``) or from ``--upstream-python``. Every process
+``python -m benchmarks.e2e.run``) or from ``--upstream-python``; it also runs
+without its C extension, from a copy of the package without it, as websockets
+does where the extension can't be built. Every process
 is pinned to one CPU with ``taskset`` when it's available.
 
 """
@@ -45,6 +47,26 @@ def run_once(python: str, env: dict[str, str], duration: float) -> list[dict[str
             return json.load(file)  # type: ignore[no-any-return]
 
 
+def strip_speedups(python: str, directory: pathlib.Path) -> bool:
+    """
+    Copy the websockets package of ``python`` into ``directory``, without its
+    C extension. Return :obj:`False` if the package has no C extension.
+
+    """
+    source = subprocess.run(
+        [python, "-I", "-c", "import os, websockets; print(os.path.dirname(websockets.__file__))"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    target = directory / "websockets"
+    shutil.copytree(source, target)
+    removed = [path for path in target.glob("speedups*.so")] + list(target.glob("speedups*.pyd"))
+    for path in removed:
+        path.unlink()
+    return bool(removed)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=3)
@@ -67,6 +89,15 @@ def main() -> None:
         ),
         "websockets 17.4": (args.upstream_python, base),
     }
+    # websockets falls back to pure Python when its C extension is missing:
+    # run a copy of the installed package without it, for a comparison of
+    # pure Python with pure Python.
+    stripped = tempfile.TemporaryDirectory()
+    if strip_speedups(args.upstream_python, pathlib.Path(stripped.name)):
+        runs["websockets 17.4 (no C)"] = (
+            args.upstream_python,
+            dict(base, PYTHONPATH=stripped.name),
+        )
     samples: dict[tuple[str, int, bool], list[float]] = {}
     for round_index in range(args.rounds):
         order = list(runs) if round_index % 2 == 0 else list(reversed(runs))
@@ -89,14 +120,21 @@ def main() -> None:
                     f"({min(values) / 1000:.1f}–{max(values) / 1000:.1f})"
                 )
             lines.append(f"| {name} | {'deflate' if compression else 'none'} | " + " | ".join(cells) + " |")
-        for name in ("ours (compiled)", "ours (pure)"):
+        comparisons = [
+            ("ours (compiled)", "websockets 17.4"),
+            ("ours (pure)", "websockets 17.4"),
+            ("ours (pure)", "websockets 17.4 (no C)"),
+        ]
+        for name, reference in comparisons:
+            if reference not in runs:
+                continue
             ratios = [
                 statistics.median(samples[(name, size, compression)])
-                / statistics.median(samples[("websockets 17.4", size, compression)])
+                / statistics.median(samples[(reference, size, compression)])
                 for size in sizes
             ]
             lines.append(
-                f"| {name} ÷ websockets | {'deflate' if compression else 'none'} | "
+                f"| {name} ÷ {reference} | {'deflate' if compression else 'none'} | "
                 + " | ".join(f"{ratio:.2f}×" for ratio in ratios)
                 + " |"
             )
