@@ -15,7 +15,7 @@ import zlib
 import pytest
 
 from tests.fuzzing.common import twins
-from websockets.exceptions import PayloadTooBig
+from websockets.exceptions import PayloadTooBig, ProtocolError
 from websockets.extensions.permessage_deflate import PerMessageDeflate
 from websockets.frames import Close, Frame, Opcode
 from websockets.protocol import CLOSING, Protocol, Side
@@ -87,6 +87,19 @@ def test_deflate_loses_no_byte_when_max_size_holds_output_back():
     ]
     data = b"".join(extension.decode(frame, max_size=1000).data for frame in frames)
     assert data == b"a" * 300
+
+
+def test_deflate_reports_invalid_data_after_held_back_output_later():
+    # regressions/deflate/invalid-data-after-held-back-output: "d" comes out
+    # before invalid deflate data. With max_size=1, zlib stops at the limit
+    # before reaching the invalid data; without a limit, it fails at once.
+    # Either way the connection fails with 1002; websockets 17.4 does the same.
+    frame = Frame(Opcode.BINARY, b"J!L\x1c", fin=False, rsv1=True)
+    limited = PerMessageDeflate(False, False, 15, 15)
+    assert limited.decode(frame, max_size=1).data == b"d"
+    unlimited = PerMessageDeflate(False, False, 15, 15)
+    with pytest.raises(ProtocolError, match="decompression failed"):
+        unlimited.decode(frame)
 
 
 def test_protocol_fails_new_compressed_message_inside_fragmented_message():

@@ -131,6 +131,21 @@ def fuzz(data: bytes) -> None:
     failed = bool(limited) and limited[-1][0] == "raise"
     frames = limited[:-1] if failed else limited
 
+    # When zlib holds output back at the limit, with all the input consumed
+    # (see test_deflate_delivers_output_held_back_by_max_size_with_next_frame),
+    # it meets invalid data one frame later than without a limit. Then the
+    # frame where decoding failed without a limit must have been cut at the
+    # limit; decoding with the limit fails later, or stops on a frame that
+    # breaks the fragmentation rules, or runs out of frames.
+    held_back = False
+    if unlimited and unlimited[-1][0] == "raise" and len(frames) >= len(unlimited):
+        index = len(unlimited) - 1
+        cut = frames[index]
+        if cut[0] != "frame" or len(cut[3]) != params.max_size:
+            raise Divergence(f"with max_size, decoding goes past {unlimited[-1]}")
+        frames = frames[:index]
+        held_back = True
+
     # Frames come out in the same order, with the same opcodes and bits.
     check_same(
         "frames with and without max_size",
@@ -149,7 +164,9 @@ def fuzz(data: bytes) -> None:
             "payloads decoded with max_size aren't a prefix of those without"
         )
 
-    if not failed:
+    if held_back:
+        pass
+    elif not failed:
         if len(unlimited) != len(limited):
             raise Divergence(f"no error with max_size, but {unlimited[-1]} without")
     elif limited[-1][1] == "PayloadTooBig":

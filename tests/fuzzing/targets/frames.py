@@ -81,9 +81,13 @@ class Params:
         self.stream = b"".join(self.chunks)
 
 
-def run(module: ModuleType, params: Params) -> list[Any]:
+def run(module: ModuleType, params: Params, use_receive: bool = False) -> list[Any]:
     """
     Run :class:`FrameParser` of ``module`` and return a log of what happened.
+
+    With ``use_receive``, chunks go through :meth:`FrameParser.receive`
+    instead of :meth:`feed` and :meth:`parse_into`, and the log doesn't
+    record how many bytes are buffered between the two.
 
     """
     log: list[Any] = []
@@ -91,6 +95,14 @@ def run(module: ModuleType, params: Params) -> list[Any]:
         mask=params.mask, max_size=params.max_size, allowed_rsv=params.allowed_rsv
     )
     for chunk in params.chunks:
+        if use_receive:
+            try:
+                drain_receive(parser, chunk, log)
+            except (ProtocolError, PayloadTooBig) as exc:
+                log.append(("raise", type(exc).__name__, str(exc)))
+                log.append(("leftover", parser.take_buffer()))
+                return log
+            continue
         if params.via_buffer:
             buffer = parser.get_buffer(len(chunk))
             if len(buffer) < len(chunk):
@@ -143,6 +155,27 @@ def drain(parser: Any, method: str, log: list[Any]) -> None:
             log.append(("frames", [describe(frame) for frame in frames]))
 
 
+def drain_receive(parser: Any, chunk: bytes, log: list[Any]) -> None:
+    """As ``drain(parser, "parse_into", log)`` after ``parser.feed(chunk)``."""
+    pending: bytes | None = chunk
+    while True:
+        events: list[Frame] = []
+        try:
+            if pending is not None:
+                data, pending = pending, None
+                frame = parser.receive(data, events, validate_text)
+            else:
+                frame = parser.parse_into(events, validate_text)
+        except (UnicodeDecodeError, ValueError) as exc:
+            log.append(("events", [describe(event) for event in events]))
+            log.append(("invalid", type(exc).__name__, str(exc)))
+            continue
+        log.append(("events", [describe(event) for event in events]))
+        if frame is None:
+            return
+        log.append(("frame", describe(frame)))
+
+
 def reference(params: Params) -> tuple[list[tuple[Any, ...]], str]:
     """
     Parse the stream with :meth:`Frame.parse`.
@@ -184,6 +217,19 @@ def fuzz(data: bytes) -> None:
     log = run(PURE, params)
     if COMPILED is not None:
         check_same("compiled FrameParser", log, run(COMPILED, params))
+
+    if params.method == "parse_into" and not params.via_buffer:
+        # receive() must be feed() then parse_into(), in both twins.
+        expected = [
+            entry for entry in log if entry[0] not in ("buffered", "then")
+        ]
+        for module in (PURE, COMPILED):
+            if module is not None:
+                check_same(
+                    f"{module.__name__}.FrameParser.receive",
+                    expected,
+                    run(module, params, use_receive=True),
+                )
 
     if params.method == "next_frame" and params.allowed_rsv == 0:
         frames, failed = frames_of(log)
