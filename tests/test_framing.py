@@ -1299,3 +1299,19 @@ def test_frame_writer_matches_build_frame(twin, masked, size, opcode):
             assert writer.write(opcode, data, fin, 0) == twin.build_frame(
                 opcode, data, fin, 0, key
             )
+
+
+def test_frame_is_slotted_and_still_copies_pickles_and_replaces():
+    import copy
+    import pickle
+
+    frame = Frame(Opcode.TEXT, b"caf\xc3\xa9", fin=False, rsv1=True)
+    assert not hasattr(frame, "__dict__")
+    with pytest.raises(AttributeError):
+        frame.extra = 1
+    assert copy.copy(frame) == frame
+    assert copy.deepcopy(frame) == frame
+    assert pickle.loads(pickle.dumps(frame)) == frame
+    assert dataclasses.replace(frame, data=b"x") == Frame(
+        Opcode.TEXT, b"x", fin=False, rsv1=True
+    )
