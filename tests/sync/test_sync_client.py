@@ -358,3 +358,28 @@ def test_connect_proxy_from_environment_is_used(monkeypatch):
 def test_handshake_errors_are_invalid_handshake():
     assert issubclass(InvalidStatus, InvalidHandshake)
     assert issubclass(InvalidMessage, InvalidHandshake)
+
+
+def test_client_reads_only_after_writing_its_request():
+    # With TLS 1.3, reading while the request is being written, from another
+    # thread, could lose the request: OpenSSL doesn't support it.
+    import time
+
+    from websockets.client import ClientProtocol
+    from websockets.uri import parse_uri
+
+    client_sock, server_sock = socket.socketpair()
+    with client_sock, server_sock:
+        server_sock.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+        connection = ClientConnection(client_sock, ClientProtocol(parse_uri("ws://x/")))
+        # Give the reading thread every chance to read early.
+        deadline = time.monotonic() + 0.5
+        while time.monotonic() < deadline:
+            peeked = client_sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+            assert peeked == b"H", "the response was read before the request was sent"
+            time.sleep(0.01)
+        with pytest.raises(InvalidStatus):
+            connection.handshake(timeout=5)
+        assert server_sock.recv(4096).startswith(b"GET / HTTP/1.1\r\n")
+        connection.close_socket()
+        connection.recv_events_thread.join()

@@ -327,13 +327,15 @@ def raw_websocket_server():
             for line in data.split(b"\r\n")
             if line.lower().startswith(b"sec-websocket-key:")
         ][0]
+        # Record the socket before answering: once the client has the
+        # response, the test may look it up.
+        accepted[port] = sock
         sock.sendall(
             b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
             b"Connection: Upgrade\r\nSec-WebSocket-Accept: "
             + accept_key(key).encode()
             + b"\r\n\r\n"
         )
-        accepted[port] = sock
 
     thread = threading.Thread(target=serve_one)
     thread.start()

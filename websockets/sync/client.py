@@ -88,6 +88,10 @@ class ClientConnection(Connection):
 
     """
 
+    # Don't read before the opening handshake request is written; see
+    # Connection.reading_allowed.
+    defer_reading = True
+
     def __init__(
         self,
         socket: socket.socket,
@@ -133,13 +137,17 @@ class ClientConnection(Connection):
 
         """
         try:
-            with self.send_context(expected_state=CONNECTING):
-                self.request = self.protocol.connect()
-                if additional_headers is not None:
-                    self.request.headers.update(additional_headers)
-                if user_agent_header is not None:
-                    self.request.headers.setdefault("User-Agent", user_agent_header)
-                self.protocol.send_request(self.request)
+            try:
+                with self.send_context(expected_state=CONNECTING):
+                    self.request = self.protocol.connect()
+                    if additional_headers is not None:
+                        self.request.headers.update(additional_headers)
+                    if user_agent_header is not None:
+                        self.request.headers.setdefault("User-Agent", user_agent_header)
+                    self.protocol.send_request(self.request)
+            finally:
+                # The request is written or won't be: start reading.
+                self.reading_allowed.set()
         except ConnectionClosed:
             # The server closed the connection before we sent the request.
             # Report it like any connection lost before the response.

@@ -74,6 +74,9 @@ class Connection:
     recv_bufsize = 65536
     """Size of the reads from the socket, in bytes."""
 
+    defer_reading = False
+    """Whether reading waits for :attr:`reading_allowed` to be set."""
+
     def __init__(
         self,
         socket: socket.socket,
@@ -157,6 +160,15 @@ class Connection:
 
         # Set once the socket is closed; wakes up the keepalive thread.
         self.socket_closed = threading.Event()
+
+        # Set when recv_events() may start reading from the socket. A client
+        # waits until its opening handshake request is written: with TLS 1.3,
+        # reading processes the server's session tickets, and OpenSSL doesn't
+        # support reading and writing on one connection from two threads at
+        # the same time; the request could be lost.
+        self.reading_allowed = threading.Event()
+        if not self.defer_reading:
+            self.reading_allowed.set()
 
         # Receiving events from the socket. This thread is marked as daemon
         # because it can block waiting for the peer; the connection closes
@@ -870,6 +882,7 @@ class Connection:
         ``recv_events()`` exits immediately when ``self.socket`` is closed.
 
         """
+        self.reading_allowed.wait()
         try:
             sock = self.socket
             protocol = self.protocol
@@ -1064,6 +1077,8 @@ class Connection:
         # If the connection is expected to close soon and the close timeout
         # elapses, close the socket to terminate the connection.
         if wait_for_close:
+            # Waiting for recv_events() to terminate requires it to read.
+            self.reading_allowed.set()
             # Thanks to the close deadline set above, recv_events() times out
             # reading and closes the socket if the peer doesn't cooperate.
             if self.close_deadline is None:
@@ -1152,6 +1167,9 @@ class Connection:
         except OSError:
             pass  # socket is already closed
         self.socket.close()
+        # If recv_events() hasn't started reading, let it find the socket
+        # closed and terminate.
+        self.reading_allowed.set()
 
         # Calling protocol.receive_eof() is safe because it's idempotent.
         # This guarantees that the protocol state becomes CLOSED.
