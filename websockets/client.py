@@ -10,7 +10,7 @@ import random
 from collections.abc import Generator, Sequence
 
 from ._deprecated import lazy_deprecated_getattr
-from .datastructures import Headers, MultipleValuesError
+from .datastructures import Headers, HeadersLike, MultipleValuesError
 from .exceptions import (
     InvalidHandshake,
     InvalidHeader,
@@ -347,9 +347,29 @@ class ClientProtocol(Protocol):
             yield
 
 
+def _send_handshake_request(
+    protocol: ClientProtocol,
+    additional_headers: HeadersLike | None,
+    user_agent_header: str | None,
+) -> Request:
+    """
+    Build the opening handshake request, send it, and return it.
+
+    This is the part of ``handshake()`` that the asyncio and threading
+    clients share.
+
+    """
+    request = protocol.connect()
+    if additional_headers is not None:
+        request.headers.update(additional_headers)
+    if user_agent_header is not None:
+        request.headers.setdefault("User-Agent", user_agent_header)
+    protocol.send_request(request)
+    return request
+
+
 # Reconnection backoff, as websockets documents it for connect() used as an
 # asynchronous iterator. The I/O layers share these values.
-
 BACKOFF_INITIAL_DELAY = float(os.environ.get("WEBSOCKETS_BACKOFF_INITIAL_DELAY", "5"))
 BACKOFF_MIN_DELAY = float(os.environ.get("WEBSOCKETS_BACKOFF_MIN_DELAY", "3.1"))
 BACKOFF_MAX_DELAY = float(os.environ.get("WEBSOCKETS_BACKOFF_MAX_DELAY", "90.0"))

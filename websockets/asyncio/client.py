@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Callable, Generator, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
-from ..client import ClientProtocol, backoff
+from ..client import ClientProtocol, _send_handshake_request, backoff
 from ..datastructures import HeadersLike
 from ..exceptions import (
     InvalidMessage,
@@ -106,12 +106,9 @@ class ClientConnection(Connection):
 
         """
         async with self.send_context(expected_state=CONNECTING):
-            self.request = self.protocol.connect()
-            if additional_headers is not None:
-                self.request.headers.update(additional_headers)
-            if user_agent_header is not None:
-                self.request.headers.setdefault("User-Agent", user_agent_header)
-            self.protocol.send_request(self.request)
+            self.request = _send_handshake_request(
+                self.protocol, additional_headers, user_agent_header
+            )
 
         await asyncio.shield(self.response_rcvd)
 

@@ -16,7 +16,7 @@ from collections.abc import Generator, Iterator, Sequence
 from types import TracebackType
 from typing import Any, Callable, Literal
 
-from ..client import ClientProtocol, backoff
+from ..client import ClientProtocol, _send_handshake_request, backoff
 from ..datastructures import HeadersLike
 from ..exceptions import (
     ConnectionClosed,
@@ -139,12 +139,9 @@ class ClientConnection(Connection):
         try:
             try:
                 with self.send_context(expected_state=CONNECTING):
-                    self.request = self.protocol.connect()
-                    if additional_headers is not None:
-                        self.request.headers.update(additional_headers)
-                    if user_agent_header is not None:
-                        self.request.headers.setdefault("User-Agent", user_agent_header)
-                    self.protocol.send_request(self.request)
+                    self.request = _send_handshake_request(
+                        self.protocol, additional_headers, user_agent_header
+                    )
             finally:
                 # The request is written or won't be: start reading.
                 self.reading_allowed.set()

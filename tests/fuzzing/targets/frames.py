@@ -137,27 +137,21 @@ def drain(parser: Any, method: str, log: list[Any]) -> None:
         while (frame := parser.next_frame()) is not None:
             log.append(("frame", describe(frame)))
     elif method == "parse_into":
-        while True:
-            events: list[Frame] = []
-            try:
-                frame = parser.parse_into(events, validate_text)
-            except (UnicodeDecodeError, ValueError) as exc:
-                # The frame that failed validation is consumed; go on.
-                log.append(("events", [describe(event) for event in events]))
-                log.append(("invalid", type(exc).__name__, str(exc)))
-                continue
-            log.append(("events", [describe(event) for event in events]))
-            if frame is None:
-                return
-            log.append(("frame", describe(frame)))
+        drain_receive(parser, None, log)
     else:
         while frames := parser.frames():
             log.append(("frames", [describe(frame) for frame in frames]))
 
 
-def drain_receive(parser: Any, chunk: bytes, log: list[Any]) -> None:
-    """As ``drain(parser, "parse_into", log)`` after ``parser.feed(chunk)``."""
-    pending: bytes | None = chunk
+def drain_receive(parser: Any, chunk: bytes | None, log: list[Any]) -> None:
+    """
+    Parse with :meth:`parse_into`, logging events and returned frames.
+
+    With ``chunk``, the first call is ``receive(chunk, ...)``, which must be
+    the same as :meth:`feed` then :meth:`parse_into`.
+
+    """
+    pending = chunk
     while True:
         events: list[Frame] = []
         try:
@@ -167,6 +161,7 @@ def drain_receive(parser: Any, chunk: bytes, log: list[Any]) -> None:
             else:
                 frame = parser.parse_into(events, validate_text)
         except (UnicodeDecodeError, ValueError) as exc:
+            # The frame that failed validation is consumed; go on.
             log.append(("events", [describe(event) for event in events]))
             log.append(("invalid", type(exc).__name__, str(exc)))
             continue
