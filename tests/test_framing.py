@@ -1315,3 +1315,4 @@ def test_frame_is_slotted_and_still_copies_pickles_and_replaces():
     assert dataclasses.replace(frame, data=b"x") == Frame(
         Opcode.TEXT, b"x", fin=False, rsv1=True
     )
+
