@@ -5,6 +5,15 @@ Shared pytest configuration.
 
 from __future__ import annotations
 
+import pytest
+
+from .upstream import (
+    RELEASED_VERSION,
+    Upstream,
+    UpstreamUnavailable,
+    ensure as ensure_upstream,
+)
+
 
 def pytest_report_header(config):
     # Say up front which twin of each kernel the run exercises: a "compiled"
@@ -15,3 +24,19 @@ def pytest_report_header(config):
         return f"websockets kernels: cannot import websockets._accel: {exc}"
     kernels = ", ".join(f"{name}={mode}" for name, mode in _accel.ACTIVE.items())
     return f"websockets kernels: {kernels}"
+
+
+@pytest.fixture(scope="session")
+def upstream() -> Upstream:
+    """
+    The released websockets, in its own virtual environment (tests/upstream.py).
+
+    Run it with ``upstream.run(...)``/``upstream.popen(...)``, or build the
+    command with ``upstream.command(...)`` and keep ``cwd=upstream.cwd``: both
+    start it isolated (``-I``) and outside the repository.
+
+    """
+    try:
+        return ensure_upstream()
+    except UpstreamUnavailable as exc:
+        pytest.fail(f"the released websockets {RELEASED_VERSION} is needed: {exc}", pytrace=False)

@@ -65,16 +65,14 @@ UPSTREAM_CLIENT = textwrap.dedent(
 
 
 @pytest.mark.parametrize("compression", ["deflate", "none"])
-async def test_our_client_with_upstream_server(upstream_python, compression):
+async def test_our_client_with_upstream_server(upstream, compression):
     process = await asyncio.create_subprocess_exec(
-        upstream_python,
-        "-c",
-        UPSTREAM_SERVER,
-        compression,
+        *upstream.command("-c", UPSTREAM_SERVER, compression),
         stdout=asyncio.subprocess.PIPE,
+        cwd=upstream.cwd,
     )
     try:
-        port = int(await process.stdout.readline())
+        port = int(await asyncio.wait_for(process.stdout.readline(), 30))
         uri = f"ws://127.0.0.1:{port}/"
         kwargs = {
             "max_size": None,
@@ -104,7 +102,7 @@ async def test_our_client_with_upstream_server(upstream_python, compression):
 
 
 @pytest.mark.parametrize("compression", ["deflate", "none"])
-async def test_upstream_client_with_our_server(upstream_python, compression):
+async def test_upstream_client_with_our_server(upstream, compression):
     codes = []
 
     async def handler(ws):
@@ -122,14 +120,11 @@ async def test_upstream_client_with_our_server(upstream_python, compression):
         compression=None if compression == "none" else "deflate",
     ) as server:
         process = await asyncio.create_subprocess_exec(
-            upstream_python,
-            "-c",
-            UPSTREAM_CLIENT,
-            uri_of(server),
-            compression,
+            *upstream.command("-c", UPSTREAM_CLIENT, uri_of(server), compression),
             stdout=asyncio.subprocess.PIPE,
+            cwd=upstream.cwd,
         )
-        stdout, _ = await process.communicate()
+        stdout, _ = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode == 0
     assert stdout.split() == [b"ok", b"4001"]
     assert codes == [(4001, "from upstream")]

@@ -12,8 +12,8 @@
 #                       by Playwright from PyPI (no browser download)
 #   Node.js and ws      apt-get install nodejs npm if node is missing;
 #                       npm ci in tests/interop/node (package-lock.json)
-#   websockets 17.4     $WEBSOCKETS_UPSTREAM_PYTHON, else /opt/upstream, else
-#                       a virtualenv made in .cache/upstream
+#   websockets 17.4     the environment of tests/upstream.py (the user's
+#                       cache directory), or $WEBSOCKETS_UPSTREAM_PYTHON
 #
 # Environment: PYTHON (interpreter with this package's test dependencies;
 # default: build/ci/venv, then .venv, then python3), INTEROP_MODES (default:
@@ -79,18 +79,10 @@ install_peers() {
     fi
     note "playwright $("$PYTHON" -m pip show playwright | sed -n 's/^Version: //p')"
 
-    python=${WEBSOCKETS_UPSTREAM_PYTHON:-}
-    if [[ -z $python && -x /opt/upstream/bin/python ]]; then
-        python=/opt/upstream/bin/python
-    fi
-    if [[ -z $python ]]; then
-        python=$ROOT/.cache/upstream/bin/python
-        if [[ ! -x $python ]]; then
-            log "virtualenv with websockets 17.4 in .cache/upstream"
-            "$PYTHON" -m venv "$ROOT/.cache/upstream"
-            "$python" -m pip install --quiet "websockets==17.4"
-        fi
-    fi
+    # The released websockets, in the environment that the tests' shared
+    # fixture manages (tests/upstream.py): outside the working tree, checked.
+    log "released websockets (tests/upstream.py)"
+    python=$(cd "$ROOT" && "$PYTHON" -m tests.upstream)
     export WEBSOCKETS_UPSTREAM_PYTHON=$python
     note "released websockets $(cd / && "$python" -c 'import websockets; print(websockets.__version__)') in $python"
 

@@ -13,12 +13,12 @@ from __future__ import annotations
 import os
 import pathlib
 import shutil
-import subprocess
 import sys
 
 import pytest
 
-from .harness import NODE, REPO, Runtimes
+from ..upstream import Upstream
+from .harness import NODE, Runtimes
 
 
 CHROMIUM = os.environ.get("WEBSOCKETS_INTEROP_CHROMIUM", "/usr/bin/chromium")
@@ -34,41 +34,6 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(scope="session")
-def upstream_python() -> str:
-    """
-    Interpreter with the released websockets 17.4.
-
-    Like tests/asyncio: ``WEBSOCKETS_UPSTREAM_PYTHON`` if set, else
-    /opt/upstream/bin/python if present, else a virtualenv made once in
-    ``.cache/upstream``.
-
-    """
-    python = os.environ.get("WEBSOCKETS_UPSTREAM_PYTHON")
-    if not python and os.path.exists("/opt/upstream/bin/python"):
-        python = "/opt/upstream/bin/python"
-    if not python:
-        venv = REPO / ".cache" / "upstream"
-        python = str(venv / "bin" / "python")
-        if not os.path.exists(python):
-            subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-            subprocess.run(
-                [python, "-m", "pip", "install", "-q", "websockets==17.4"], check=True
-            )
-    result = subprocess.run(
-        [python, "-c", "import websockets; print(websockets.__version__)"],
-        capture_output=True,
-        text=True,
-        cwd="/",
-    )
-    if result.stdout.strip() != "17.4":
-        pytest.fail(
-            f"{python} must have the released websockets 17.4, found"
-            f" {result.stdout.strip() or result.stderr.strip()!r}; {INSTALL_HINT}"
-        )
-    return python
-
-
-@pytest.fixture(scope="session")
 def node() -> str:
     """Node.js, with ws installed in tests/interop/node."""
     path = shutil.which("node")
@@ -80,8 +45,8 @@ def node() -> str:
 
 
 @pytest.fixture(scope="session")
-def runtimes(upstream_python: str, node: str) -> Runtimes:
-    return Runtimes(sys.executable, upstream_python, node)
+def runtimes(upstream: Upstream, node: str) -> Runtimes:
+    return Runtimes(sys.executable, upstream.python, node)
 
 
 @pytest.fixture(scope="session")

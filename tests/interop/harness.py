@@ -34,6 +34,12 @@ def expected_kernels() -> str | None:
     return None
 
 
+RUN_PEER = (
+    "import os, runpy, sys; path = sys.argv[1]; sys.argv = sys.argv[1:];"
+    " sys.path.insert(0, os.path.dirname(path)); runpy.run_path(path, run_name='__main__')"
+)
+
+
 @dataclasses.dataclass(frozen=True)
 class Runtimes:
     """Where the programs that run the peers are."""
@@ -46,8 +52,14 @@ class Runtimes:
         if peer == "node-ws":
             return [self.node, str(NODE / "peer.mjs"), *args]
         library, api = peer.split("-")
-        python = self.python if library == "ours" else self.upstream_python
-        return [python, str(PEERS / f"{api}_peer.py"), *args]
+        script = str(PEERS / f"{api}_peer.py")
+        if library == "ours":
+            return [self.python, script, *args]
+        # The released package runs isolated (-I): neither PYTHONPATH nor a
+        # directory on sys.path can put this repository's websockets first.
+        # -I also leaves out the script's directory, which the peer needs
+        # for `import common`, so RUN_PEER adds that one explicitly.
+        return [self.upstream_python, "-I", "-c", RUN_PEER, script, *args]
 
     def env(self, peer: str) -> dict[str, str]:
         env = dict(os.environ)

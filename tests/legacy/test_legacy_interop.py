@@ -69,15 +69,14 @@ UPSTREAM_LEGACY_CLIENT = textwrap.dedent(
 )
 
 
-async def test_our_legacy_client_with_upstream_legacy_server(upstream_python):
+async def test_our_legacy_client_with_upstream_legacy_server(upstream):
     process = await asyncio.create_subprocess_exec(
-        upstream_python,
-        "-c",
-        UPSTREAM_LEGACY_SERVER,
+        *upstream.command("-c", UPSTREAM_LEGACY_SERVER),
         stdout=asyncio.subprocess.PIPE,
+        cwd=upstream.cwd,
     )
     try:
-        port = int(await process.stdout.readline())
+        port = int(await asyncio.wait_for(process.stdout.readline(), 30))
         try:
             await connect(f"ws://127.0.0.1:{port}/health")
         except InvalidStatusCode as exc:
@@ -101,7 +100,7 @@ async def test_our_legacy_client_with_upstream_legacy_server(upstream_python):
         await process.wait()
 
 
-async def test_upstream_legacy_client_with_our_legacy_server(upstream_python):
+async def test_upstream_legacy_client_with_our_legacy_server(upstream):
     async def handler(ws, path):
         await ws.send(f"{path} {ws.subprotocol} {ws.request_headers['X-Client']}")
         async for message in ws:
@@ -123,13 +122,11 @@ async def test_upstream_legacy_client_with_our_legacy_server(upstream_python):
         )
     async with server as server:
         process = await asyncio.create_subprocess_exec(
-            upstream_python,
-            "-c",
-            UPSTREAM_LEGACY_CLIENT,
-            uri_of(server),
+            *upstream.command("-c", UPSTREAM_LEGACY_CLIENT, uri_of(server)),
             stdout=asyncio.subprocess.PIPE,
+            cwd=upstream.cwd,
         )
-        stdout, _ = await process.communicate()
+        stdout, _ = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode == 0
     assert stdout.decode().splitlines() == [
         "health 200 up",

@@ -11,7 +11,7 @@ each of its connections receives every message, in order.
 The same server script runs twice, in separate processes: once with this
 repository's websockets (the interpreter running this module, with
 ``PYTHONPATH`` pointing to the repository) and once with the released
-websockets (``--upstream-python``, by default ``/opt/upstream/bin/python``).
+websockets (``--upstream-python``; ``python -m tests.upstream`` makes one).
 The clients always use this repository's client, so both servers face the
 same load. The report gives the server's memory per connection: the growth
 of its resident set size (RSS) once all connections are open, divided by the
@@ -46,7 +46,6 @@ from typing import Any
 __all__ = ["run_load", "main"]
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
-UPSTREAM_PYTHON = "/opt/upstream/bin/python"
 
 
 def rss_bytes() -> int:
@@ -305,8 +304,13 @@ def run_load(
     """
     script = str(pathlib.Path(__file__).resolve())
     prefix = ["nice", "-n", str(nice)] if nice else []
+    # Without a PYTHONPATH of ours, the server runs isolated (-I): nothing
+    # from the environment or the user's site can put this repository's
+    # websockets in front of the interpreter's own.
+    isolated = ["-I"] if server_pythonpath is None else []
     server = Process(
-        prefix + [server_python, script, "serve"], child_env(server_pythonpath)
+        prefix + [server_python, *isolated, script, "serve"],
+        child_env(server_pythonpath),
     )
     listening = server.event("listening")
     count = int(duration * rate)
@@ -429,8 +433,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--nice", type=int, default=0)
     parser.add_argument(
         "--upstream-python",
-        default=UPSTREAM_PYTHON if os.path.exists(UPSTREAM_PYTHON) else "",
-        help="interpreter with the released websockets ('' to skip)",
+        default="",
+        help="interpreter with the released websockets (`python -m tests.upstream`"
+        " prints one); without it, only this repository's server runs",
     )
     parser.add_argument("--json", help="write the results to this file")
     # Internal options of the client processes.

@@ -66,9 +66,11 @@ def compression(request):
 
 
 @pytest.fixture
-def upstream_server(upstream_python, compression):
-    process = subprocess.Popen(
-        [upstream_python, "-c", UPSTREAM_SERVER, compression],
+def upstream_server(upstream, compression):
+    process = upstream.popen(
+        "-c",
+        UPSTREAM_SERVER,
+        compression,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -101,7 +103,7 @@ def test_our_client_with_upstream_server(upstream_server, compression):
         assert raised.value.rcvd.reason == "upstream says bye"
 
 
-def test_upstream_client_with_our_server(upstream_python, compression):
+def test_upstream_client_with_our_server(upstream, compression):
     def handler(websocket):
         for message in websocket:
             if message == "close":
@@ -112,8 +114,11 @@ def test_upstream_client_with_our_server(upstream_python, compression):
     with run_server(
         handler, compression=None if compression == "none" else "deflate"
     ) as server:
-        result = subprocess.run(
-            [upstream_python, "-c", UPSTREAM_CLIENT, uri(server), compression],
+        result = upstream.run(
+            "-c",
+            UPSTREAM_CLIENT,
+            uri(server),
+            compression,
             capture_output=True,
             text=True,
             timeout=60,
@@ -122,7 +127,7 @@ def test_upstream_client_with_our_server(upstream_python, compression):
     assert result.stdout == "closed 1001 we say bye\nok\n"
 
 
-def test_upstream_client_with_our_tls_server(upstream_python, server_ssl, certs):
+def test_upstream_client_with_our_tls_server(upstream, server_ssl, certs):
     _, _, ca_path, _ = certs
     script = r"""
 import ssl, sys
@@ -139,8 +144,11 @@ with connect(sys.argv[1], ssl=context) as websocket:
 
     with run_server(handler, ssl=server_ssl) as server:
         port = server.socket.getsockname()[1]
-        result = subprocess.run(
-            [upstream_python, "-c", script, f"wss://localhost:{port}/", str(ca_path)],
+        result = upstream.run(
+            "-c",
+            script,
+            f"wss://localhost:{port}/",
+            str(ca_path),
             capture_output=True,
             text=True,
             timeout=60,
