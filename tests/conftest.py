@@ -40,3 +40,25 @@ def upstream() -> Upstream:
         return ensure_upstream()
     except UpstreamUnavailable as exc:
         pytest.fail(f"the released websockets {RELEASED_VERSION} is needed: {exc}", pytrace=False)
+
+
+# Proxy configuration that the clients read from the environment (websockets
+# 17 honours them in connect()); a developer's or CI machine's settings
+# mustn't route the tests' connections to 127.0.0.1 through a proxy.
+PROXY_VARIABLES = [
+    "ws_proxy",
+    "wss_proxy",
+    "socks_proxy",
+    "https_proxy",
+    "http_proxy",
+    "all_proxy",
+    "no_proxy",
+]
+
+
+@pytest.fixture(autouse=True)
+def clean_proxy_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run every test without proxy configuration; proxy tests set their own."""
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)

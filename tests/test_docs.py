@@ -71,6 +71,10 @@ def copy_example(name: str, directory: pathlib.Path, port: int) -> pathlib.Path:
     return target
 
 
+# Every wait on an example process ends by this deadline, in seconds.
+DEADLINE = 30
+
+
 class Example:
     """An example server running in a subprocess."""
 
@@ -79,6 +83,7 @@ class Example:
         self.port = port
         self.env = env
         self.uri = f"ws://127.0.0.1:{port}/"
+        self.printed = ""
         self.output: str | None = None
 
     async def start(self) -> None:
@@ -90,8 +95,10 @@ class Example:
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
         )
-        # Wait until the server accepts connections or exits.
-        while self.process.returncode is None:
+        # Wait until the server accepts connections, exits, or the deadline.
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + DEADLINE
+        while self.process.returncode is None and loop.time() < deadline:
             try:
                 _, writer = await asyncio.open_connection("127.0.0.1", self.port)
             except OSError:
@@ -100,16 +107,40 @@ class Example:
                 writer.close()
                 await writer.wait_closed()
                 return
-        _, stderr = await self.process.communicate()
-        raise AssertionError(f"{self.script.name} exited:\n{stderr.decode()}")
+        if self.process.returncode is None:
+            self.process.kill()
+        _, stderr = await asyncio.wait_for(self.process.communicate(), DEADLINE)
+        raise AssertionError(f"{self.script.name} didn't start:\n{stderr.decode()}")
+
+    async def wait_for_output(self, text: str) -> None:
+        """
+        Read what the server prints until it ends with ``text``.
+
+        A handler may still be processing messages after the client has
+        closed its connection: a test reads the output it expects before
+        stopping the server, so that the stop can't cut it short.
+
+        """
+        assert self.process.stdout is not None
+        while not self.printed.endswith(text):
+            line = await asyncio.wait_for(self.process.stdout.readline(), DEADLINE)
+            assert line, f"{self.script.name} exited; it printed {self.printed!r}"
+            self.printed += line.decode()
 
     async def stop(self) -> str:
         """Stop the server like Ctrl-C would, and return what it printed."""
         if self.output is None:
             if self.process.returncode is None:
                 self.process.send_signal(signal.SIGINT)
-            stdout, _ = await self.process.communicate()
-            self.output = stdout.decode()
+            try:
+                stdout, _ = await asyncio.wait_for(
+                    self.process.communicate(), DEADLINE
+                )
+            finally:
+                if self.process.returncode is None:
+                    self.process.kill()
+                    await asyncio.wait_for(self.process.wait(), DEADLINE)
+            self.output = self.printed + stdout.decode()
         return self.output
 
     async def __aenter__(self) -> Example:
@@ -132,7 +163,12 @@ async def run_script(
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    stdout, stderr = await process.communicate(stdin)
+    try:
+        stdout, stderr = await asyncio.wait_for(process.communicate(stdin), DEADLINE)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await asyncio.wait_for(process.wait(), DEADLINE)
     assert process.returncode == 0, stderr.decode()
     return stdout.decode()
 
@@ -148,6 +184,7 @@ async def test_basic_example_greets_the_client(tmp_path, port):
     async with Example(server, port) as example:
         output = await run_script([str(client)], tmp_path, b"Alice\n")
         assert output == "What's your name? > Alice\n< Hello Alice!\n"
+        await example.wait_for_output("> Hello Alice!\n")
     assert await example.stop() == "< Alice\n> Hello Alice!\n"
 
 
@@ -213,6 +250,7 @@ async def test_consumer_example_processes_every_message(tmp_path, port):
         async with connect(example.uri) as websocket:
             await websocket.send("one")
             await websocket.send("two")
+        await example.wait_for_output("< two\n")
     assert await example.stop() == "< one\n< two\n"
 
 
@@ -230,6 +268,7 @@ async def test_both_example_consumes_and_produces(tmp_path, port):
         async with connect(example.uri) as websocket:
             await websocket.send("hi")
             assert await websocket.recv() == "message 1"
+        await example.wait_for_output("< hi\n")
     assert await example.stop() == "< hi\n"
 
 
@@ -254,6 +293,7 @@ async def test_interactive_client_sends_lines(tmp_path, port):
             ["-m", "websockets", example.uri], tmp_path, b"Hello!\n"
         )
         assert f"Connected to {example.uri}." in output
+        await example.wait_for_output("< Hello!\n")
     assert await example.stop() == "< Hello!\n"
 
 
@@ -308,13 +348,14 @@ async def test_reconnecting_client_example_survives_a_server_restart(tmp_path, p
     )
     try:
         assert client.stdout is not None
-        assert await client.stdout.readline() == b"< message 1\n"
-        assert await client.stdout.readline() == b"< message 2\n"
+        for expected in [b"< message 1\n", b"< message 2\n"]:
+            line = await asyncio.wait_for(client.stdout.readline(), DEADLINE)
+            assert line == expected
         await example.stop()
         # A new server process: it counts messages from 1 again.
         example = Example(server, port)
         await example.start()
-        stdout, stderr = await client.communicate()
+        stdout, stderr = await asyncio.wait_for(client.communicate(), DEADLINE)
         assert client.returncode == 0, stderr.decode()
         assert stdout.decode().splitlines() == [
             "< message 1",
@@ -324,7 +365,7 @@ async def test_reconnecting_client_example_survives_a_server_restart(tmp_path, p
     finally:
         if client.returncode is None:
             client.kill()
-            await client.wait()
+            await asyncio.wait_for(client.wait(), DEADLINE)
         await example.stop()
 
 

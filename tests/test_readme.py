@@ -9,6 +9,7 @@ import re
 import socket
 import subprocess
 import sys
+import threading
 
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -19,6 +20,24 @@ def free_port():
     with socket.socket() as sock:
         sock.bind(("localhost", 0))
         return sock.getsockname()[1]
+
+
+# Every wait on a subprocess ends by this deadline, in seconds.
+DEADLINE = 30
+
+
+def kill_after_deadline(*processes: subprocess.Popen) -> threading.Timer:
+    """
+    Kill ``processes`` once the deadline passes.
+
+    Reading a pipe has no timeout; a killed process closes its pipes, so a
+    blocked ``readline()`` returns and the test fails instead of hanging.
+
+    """
+    timer = threading.Timer(DEADLINE, lambda: [p.kill() for p in processes])
+    timer.daemon = True
+    timer.start()
+    return timer
 
 
 def test_readme_try_it_runs_the_echo_example_and_the_interactive_client():
@@ -32,6 +51,7 @@ def test_readme_try_it_runs_the_echo_example_and_the_interactive_client():
         stdout=subprocess.PIPE,
         text=True,
     )
+    watchdog = kill_after_deadline(server)
     try:
         assert "listening" in server.stdout.readline()
         client = subprocess.Popen(
@@ -41,6 +61,7 @@ def test_readme_try_it_runs_the_echo_example_and_the_interactive_client():
             stdout=subprocess.PIPE,
             text=True,
         )
+        client_watchdog = kill_after_deadline(client)
         try:
             client.stdin.write("Hello, world!\n")
             client.stdin.flush()
@@ -53,14 +74,16 @@ def test_readme_try_it_runs_the_echo_example_and_the_interactive_client():
                 output += line
             client.stdin.close()
             output += client.stdout.read()
-            assert client.wait(timeout=30) == 0
+            assert client.wait(timeout=DEADLINE) == 0
         finally:
+            client_watchdog.cancel()
             client.kill()
         assert f"Connected to ws://localhost:{port}/." in output
         assert "Connection closed: 1000 (OK)." in output
     finally:
+        watchdog.cancel()
         server.terminate()
-        server.wait(timeout=10)
+        server.wait(timeout=DEADLINE)
 
 
 def test_readme_test_command_runs_both_modes():

@@ -1,11 +1,19 @@
-"""The getting-started examples run unchanged, each as a separate process."""
+"""
+The getting-started examples run unchanged, each as a separate process.
+
+They listen on the ports the documentation shows (8765, 5678, 6789); a test
+fails with a clear message when another process holds one of them.
+
+"""
 
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import pathlib
 import shutil
+import socket
 import sys
 
 from conftest import subprocess_env
@@ -16,7 +24,37 @@ from websockets.asyncio.client import connect
 EXAMPLES = pathlib.Path(__file__).with_name("examples")
 
 
+# Every wait on an example process ends by this deadline, in seconds.
+DEADLINE = 30
+
+
+def check_port_is_free(port: int) -> None:
+    """
+    Fail loudly if something already listens on an example's documented port.
+
+    The examples run unchanged, so they listen where the documentation says;
+    a test that connected to another process there would test nothing.
+
+    """
+    for family, address in [(socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")]:
+        with socket.socket(family) as sock:
+            # Like the examples' servers: a connection in TIME_WAIT doesn't
+            # hold the port, a listening socket does.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind((address, port))
+            except OSError as exc:
+                if exc.errno == errno.EADDRNOTAVAIL:  # no IPv6 on this host
+                    continue
+                raise AssertionError(
+                    f"port {port} on {address} is taken by another process; this"
+                    f" example must listen on its documented port: stop that"
+                    f" process (e.g. examples/echo.py from README's 'Try it')"
+                ) from exc
+
+
 async def start(script: pathlib.Path, port: int) -> asyncio.subprocess.Process:
+    check_port_is_free(port)
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         str(script),
@@ -25,22 +63,28 @@ async def start(script: pathlib.Path, port: int) -> asyncio.subprocess.Process:
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    # Wait until the server accepts connections.
-    for _ in range(500):
+    # Wait until the server accepts connections, or exits, or the deadline.
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + DEADLINE
+    while loop.time() < deadline and process.returncode is None:
         try:
             _, writer = await asyncio.open_connection("127.0.0.1", port)
         except OSError:
             await asyncio.sleep(0.01)
         else:
             writer.close()
+            # The port was free before: the listener is this example.
+            assert process.returncode is None
             return process
-    process.kill()
-    raise AssertionError(f"{script.name} didn't start")
+    if process.returncode is None:
+        process.kill()
+    _, stderr = await asyncio.wait_for(process.communicate(), DEADLINE)
+    raise AssertionError(f"{script.name} didn't start: {stderr.decode()}")
 
 
 async def stop(process: asyncio.subprocess.Process) -> bytes:
     process.terminate()
-    stdout, _ = await process.communicate()
+    stdout, _ = await asyncio.wait_for(process.communicate(), DEADLINE)
     return stdout
 
 
@@ -54,7 +98,12 @@ async def run_client(script: pathlib.Path, stdin: bytes) -> bytes:
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    stdout, stderr = await process.communicate(stdin)
+    try:
+        stdout, stderr = await asyncio.wait_for(process.communicate(stdin), DEADLINE)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await asyncio.wait_for(process.wait(), DEADLINE)
     assert process.returncode == 0, stderr.decode()
     return stdout
 

@@ -14,25 +14,6 @@ from websockets.exceptions import InvalidProxyMessage, InvalidProxyStatus
 from websockets.http11 import USER_AGENT
 
 
-PROXY_VARIABLES = [
-    "ws_proxy",
-    "wss_proxy",
-    "socks_proxy",
-    "https_proxy",
-    "http_proxy",
-    "all_proxy",
-    "no_proxy",
-]
-
-
-@pytest.fixture(autouse=True)
-def clean_proxy_env(monkeypatch):
-    """Start from an environment without proxy configuration."""
-    for name in PROXY_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.upper(), raising=False)
-
-
 def closed_port():
     """Return a port on 127.0.0.1 where nothing listens."""
     with socket.socket() as sock:

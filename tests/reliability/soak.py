@@ -102,6 +102,10 @@ async def serve_main(options: argparse.Namespace) -> None:
         async for message in connection:
             await connection.send(message)
             echoed += 1
+            # Samples by message count as well as by time: a fast machine may
+            # echo every message between two timed samples.
+            if options.sample_messages and echoed % options.sample_messages == 0:
+                take_sample()
 
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
@@ -120,17 +124,20 @@ async def serve_main(options: argparse.Namespace) -> None:
     samples: list[dict[str, Any]] = []
     start = time.monotonic()
 
+    def take_sample() -> None:
+        samples.append(
+            {
+                "seconds": round(time.monotonic() - start, 1),
+                "messages": echoed,
+                "rss": rss_bytes(),
+                "tasks": len(asyncio.all_tasks()),
+                "connections": len(server.connections),
+            }
+        )
+
     async def sample() -> None:
         while True:
-            samples.append(
-                {
-                    "seconds": round(time.monotonic() - start, 1),
-                    "messages": echoed,
-                    "rss": rss_bytes(),
-                    "tasks": len(asyncio.all_tasks()),
-                    "connections": len(server.connections),
-                }
-            )
+            take_sample()
             await asyncio.sleep(options.sample_every)
 
     sampler = asyncio.create_task(sample())
@@ -253,7 +260,9 @@ def run_soak(
     script = str(pathlib.Path(__file__).resolve())
     prefix = ["nice", "-n", str(nice)] if nice else []
     server = Process(
-        prefix + [sys.executable, script, "serve", "--sample-every", str(sample_every)]
+        prefix
+        + [sys.executable, script, "serve", "--sample-every", str(sample_every)]
+        + ["--sample-messages", str(max(1, messages // 20))]
     )
     listening = server.event("listening")
     client_processes = []
@@ -385,6 +394,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=2, help="client processes")
     parser.add_argument("--window", type=int, default=16)
     parser.add_argument("--sample-every", type=float, default=5)
+    parser.add_argument(
+        "--sample-messages", type=int, default=0, help="also sample every N messages"
+    )
     parser.add_argument("--nice", type=int, default=0)
     parser.add_argument("--json", help="write the results to this file")
     parser.add_argument("--port", type=int)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sys
 import tracemalloc
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -45,6 +46,11 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed, ConnectionClosedError
 from websockets.frames import Close
 
+
+if sys.version_info >= (3, 11):
+    from asyncio import timeout
+else:  # asyncio.timeout is new in 3.11; async-timeout is its predecessor.
+    from async_timeout import timeout
 
 # Guard against hangs only; the tests make no assertion about durations.
 DEADLINE = 20
@@ -101,7 +107,7 @@ async def hostile_server(
 ) -> AsyncIterator[HostileServer]:
     """Run a server on 127.0.0.1 for the duration of an attack."""
     hostile = HostileServer()
-    async with asyncio.timeout(DEADLINE):
+    async with timeout(DEADLINE):
         async with serve(handler or hostile.echo, "127.0.0.1", 0, **kwargs) as server:
             hostile.server = server
             hostile.port = server.sockets[0].getsockname()[1]
@@ -241,7 +247,7 @@ async def test_many_small_fragments_below_max_size_are_accepted(max_queue):
             await asyncio.sleep(0.01)
         await peer.send(build_frame(OP_PING, b"still there?"))
         # Bound how long a deadlocked server may keep the test waiting.
-        async with asyncio.timeout(2):
+        async with timeout(2):
             assert await peer.read_frame() == (OP_PONG, True, b"still there?")
         await peer.send(build_frame(OP_CONT, b"!"))
         opcode, _, payload = await peer.read_frame()
@@ -267,7 +273,7 @@ async def test_endless_continuation_frames_fail_with_1009(max_queue, server_log)
         # Send fragments until the server answers with a close frame, or
         # resets the connection because we kept sending after it closed.
         with contextlib.suppress(ConnectionError):
-            async with asyncio.timeout(2):
+            async with timeout(2):
                 while not closing.done():
                     await peer.send(fragment * 10)
         code, reason = await closing
