@@ -41,3 +41,18 @@ async def wait_for(predicate: Any, limit: float = 5.0) -> None:
         if loop.time() > deadline:
             raise AssertionError("condition not reached")
         await asyncio.sleep(0.005)
+
+
+async def run_loop_iterations(count: int = 10) -> None:
+    """
+    Let the event loop run ``count`` iterations.
+
+    This shows that something did *not* happen without a timed sleep: each
+    iteration polls the selector and runs every ready callback, so a task
+    that can make progress, or a transport with data waiting to be read,
+    gets its turn within one iteration. After several, its absence is an
+    observed fact, not a guess about how long it might take.
+
+    """
+    for _ in range(count):
+        await asyncio.sleep(0)

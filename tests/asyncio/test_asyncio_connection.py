@@ -6,7 +6,7 @@ import asyncio
 import os
 
 import pytest
-from asyncio_utils import echo, pair, uri_of, wait_for
+from asyncio_utils import echo, pair, run_loop_iterations, uri_of, wait_for
 
 from websockets.asyncio.client import connect
 from websockets.asyncio.connection import Connection
@@ -259,16 +259,21 @@ async def test_max_size_closes_with_1009():
 
 async def test_reading_pauses_above_max_queue_and_resumes_below_low_water():
     release = asyncio.Event()
+    sent_all = asyncio.Event()
 
     async def flood(ws):
         for i in range(40):
             await ws.send(str(i))
+        sent_all.set()
         await release.wait()
 
     async with pair(flood, max_queue=(8, 2)) as (_, ws):
         await wait_for(lambda: ws.reading_paused)
-        # Reading stopped: the queue doesn't grow without bound.
-        await asyncio.sleep(0.05)
+        # Every message is now in the client's socket (loopback delivers
+        # within send()); a reading transport would take them in a few loop
+        # iterations. Reading stopped: the queue didn't grow to 40.
+        await asyncio.wait_for(sent_all.wait(), 5)
+        await run_loop_iterations()
         assert 8 < len(ws.recv_messages.frames) < 40
         received = [await ws.recv() for _ in range(40)]
         assert received == [str(i) for i in range(40)]
@@ -297,7 +302,7 @@ async def test_send_waits_while_write_buffer_is_above_write_limit():
         task = asyncio.create_task(sender())
         await wait_for(lambda: ws.paused)
         count = sent
-        await asyncio.sleep(0.05)
+        await run_loop_iterations()
         # send() is blocked: no more messages went out.
         assert sent == count
         assert not task.done()

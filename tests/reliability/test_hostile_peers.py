@@ -351,7 +351,10 @@ async def test_client_that_never_reads_is_aborted_after_close_timeout(server_log
         # the high-water mark because the peer's window is closed.
         while connection.transport.get_write_buffer_size() <= write_limit:
             await asyncio.sleep(0.01)
-        await asyncio.sleep(0.2)
+        # A sender that could make progress would run within an iteration of
+        # the loop; after ten, it's still waiting (no timed sleep as proof).
+        for _ in range(10):
+            await asyncio.sleep(0)
         assert not sender.done()
         blocked.set_result(connection.transport.get_write_buffer_size())
         # The close frame can't be written either: close() waits for

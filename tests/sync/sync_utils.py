@@ -9,9 +9,30 @@ import contextlib
 import os
 import pathlib
 import threading
+import time
+from collections.abc import Callable
 
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
+
+# Every wait in these tests ends by this deadline, in seconds: a regression
+# fails the test instead of hanging the run.
+DEADLINE = 10
+
+
+def wait_until(predicate: Callable[[], object], timeout: float = DEADLINE) -> None:
+    """Poll ``predicate`` until it's true; fail the test after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout}s: {predicate}")
+        time.sleep(0.001)
+
+
+def join(thread: threading.Thread, timeout: float = DEADLINE) -> None:
+    """Join ``thread``; fail the test if it's still running after ``timeout``."""
+    thread.join(timeout)
+    assert not thread.is_alive(), f"{thread.name} still running after {timeout}s"
 
 
 def subprocess_env() -> dict[str, str]:
@@ -32,7 +53,7 @@ def run_server(handler, host="127.0.0.1", port=0, **kwargs):
             yield server
         finally:
             server.shutdown()
-            thread.join()
+            join(thread)
 
 
 @contextlib.contextmanager
@@ -47,7 +68,7 @@ def run_unix_server(handler, path, **kwargs):
             yield server
         finally:
             server.shutdown()
-            thread.join()
+            join(thread)
 
 
 def uri(server, scheme="ws", path="/"):

@@ -17,7 +17,15 @@ from websockets.exceptions import (
 from websockets.http11 import SERVER, USER_AGENT
 from websockets.sync.client import ClientConnection, connect, reconnect, unix_connect
 
-from .sync_utils import echo, run_server, run_unix_server, uri
+from .sync_utils import (
+    DEADLINE,
+    echo,
+    join,
+    run_server,
+    run_unix_server,
+    uri,
+    wait_until,
+)
 
 
 def test_connect_returns_client_connection():
@@ -112,9 +120,11 @@ def test_connect_rejected_raises_invalid_status():
 
 def serve_raw_once(reply):
     listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(DEADLINE)
 
     def run():
         sock, _ = listener.accept()
+        sock.settimeout(DEADLINE)
         with sock:
             sock.recv(4096)
             if reply is not None:
@@ -133,16 +143,18 @@ def test_connect_garbage_response_raises_invalid_message():
     port = listener.getsockname()[1]
     with pytest.raises(InvalidMessage, match="did not receive a valid HTTP response"):
         connect(f"ws://127.0.0.1:{port}/")
-    thread.join()
+    join(thread)
     listener.close()
 
 
 def test_connect_closed_before_response_raises_invalid_message():
     listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(DEADLINE)
     port = listener.getsockname()[1]
 
     def run():
         sock, _ = listener.accept()
+        sock.settimeout(DEADLINE)
         sock.recv(4096)
         sock.close()
 
@@ -151,7 +163,7 @@ def test_connect_closed_before_response_raises_invalid_message():
     with pytest.raises(InvalidMessage) as raised:
         connect(f"ws://127.0.0.1:{port}/")
     assert isinstance(raised.value.__cause__, EOFError)
-    thread.join()
+    join(thread)
     listener.close()
 
 
@@ -162,13 +174,15 @@ def test_connect_open_timeout_raises_timeout_error():
         TimeoutError, match="timed out while waiting for handshake response"
     ):
         connect(f"ws://127.0.0.1:{port}/", open_timeout=0.05)
-    thread.join()
+    join(thread)
     listener.close()
 
 
 def test_connect_with_preexisting_socket():
     with run_server(echo) as server:
-        sock = socket.create_connection(server.socket.getsockname()[:2])
+        sock = socket.create_connection(
+            server.socket.getsockname()[:2], timeout=DEADLINE
+        )
         with connect("ws://invalid.example/", sock=sock) as ws:
             ws.send("sock")
             assert ws.recv() == "sock"
@@ -308,15 +322,19 @@ def test_connect_proxy_from_environment_is_used(monkeypatch):
     # An HTTP proxy that tunnels with CONNECT.
     with run_server(echo) as server:
         listener = socket.create_server(("127.0.0.1", 0))
+        listener.settimeout(DEADLINE)
         requests = []
 
         def proxy():
             client, _ = listener.accept()
+            client.settimeout(DEADLINE)
             data = b""
             while b"\r\n\r\n" not in data:
                 data += client.recv(4096)
             requests.append(data.split(b"\r\n")[0])
-            upstream = socket.create_connection(server.socket.getsockname()[:2])
+            upstream = socket.create_connection(
+                server.socket.getsockname()[:2], timeout=DEADLINE
+            )
             client.sendall(b"HTTP/1.1 200 OK\r\n\r\n")
 
             def pipe(src, dst):
@@ -338,7 +356,7 @@ def test_connect_proxy_from_environment_is_used(monkeypatch):
             for thread in threads:
                 thread.start()
             for thread in threads:
-                thread.join()
+                join(thread)
             client.close()
             upstream.close()
 
@@ -350,7 +368,7 @@ def test_connect_proxy_from_environment_is_used(monkeypatch):
         with connect("ws://example.invalid:8765/") as ws:
             ws.send("via proxy")
             assert ws.recv() == "via proxy"
-        thread.join()
+        join(thread)
         listener.close()
         assert requests == [b"CONNECT example.invalid:8765 HTTP/1.1"]
 
@@ -363,7 +381,7 @@ def test_handshake_errors_are_invalid_handshake():
 def test_client_reads_only_after_writing_its_request():
     # With TLS 1.3, reading while the request is being written, from another
     # thread, could lose the request: OpenSSL doesn't support it.
-    import time
+    import sys
 
     from websockets.client import ClientProtocol
     from websockets.uri import parse_uri
@@ -372,14 +390,25 @@ def test_client_reads_only_after_writing_its_request():
     with client_sock, server_sock:
         server_sock.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
         connection = ClientConnection(client_sock, ClientProtocol(parse_uri("ws://x/")))
-        # Give the reading thread every chance to read early.
-        deadline = time.monotonic() + 0.5
-        while time.monotonic() < deadline:
-            peeked = client_sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
-            assert peeked == b"H", "the response was read before the request was sent"
-            time.sleep(0.01)
+        thread = connection.recv_events_thread
+
+        def reading_thread_is_parked() -> bool:
+            # The reading thread's innermost frame is threading's wait(),
+            # called from recv_events(): it has started and stopped at the
+            # gate instead of reading.
+            frame = sys._current_frames().get(thread.ident)
+            functions = []
+            while frame is not None:
+                functions.append(frame.f_code.co_name)
+                frame = frame.f_back
+            return "recv_events" in functions and functions[0] == "wait"
+
+        wait_until(reading_thread_is_parked)
+        # Parked before reading: the response is still in the socket.
+        peeked = client_sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+        assert peeked == b"H", "the response was read before the request was sent"
         with pytest.raises(InvalidStatus):
             connection.handshake(timeout=5)
         assert server_sock.recv(4096).startswith(b"GET / HTTP/1.1\r\n")
         connection.close_socket()
-        connection.recv_events_thread.join()
+        join(connection.recv_events_thread)

@@ -18,7 +18,7 @@ from websockets.protocol import State
 from websockets.sync.client import connect
 from websockets.utils import accept_key
 
-from .sync_utils import echo, run_server, uri
+from .sync_utils import DEADLINE, echo, join, run_server, uri, wait_until
 
 
 @pytest.fixture
@@ -124,8 +124,7 @@ def test_concurrent_recv_raises_concurrency_error(ws):
     result = []
     thread = threading.Thread(target=lambda: result.append(ws.recv()))
     thread.start()
-    while not ws.recv_messages.get_in_progress:
-        time.sleep(0.001)
+    wait_until(lambda: ws.recv_messages.get_in_progress)
     with pytest.raises(
         ConcurrencyError,
         match="cannot call recv while another thread "
@@ -135,7 +134,7 @@ def test_concurrent_recv_raises_concurrency_error(ws):
     with pytest.raises(ConcurrencyError, match="cannot call recv_streaming"):
         list(ws.recv_streaming())
     ws.send("x")
-    thread.join()
+    join(thread)
     assert result == ["x"]
 
 
@@ -279,8 +278,7 @@ def test_flow_control_delivers_every_message():
     with run_server(handler) as server:
         with connect(uri(server), ping_interval=None, max_queue=(2, 1)) as ws:
             # Let the queue fill up so that reading pauses.
-            while not ws.recv_messages.paused:
-                time.sleep(0.001)
+            wait_until(lambda: ws.recv_messages.paused)
             assert [ws.recv() for _ in range(count)] == [str(i) for i in range(count)]
 
 
@@ -292,8 +290,7 @@ def test_close_while_reading_is_paused_completes():
 
     with run_server(handler) as server:
         with connect(uri(server), ping_interval=None, max_queue=(1, 0)) as ws:
-            while not ws.recv_messages.paused:
-                time.sleep(0.001)
+            wait_until(lambda: ws.recv_messages.paused)
             ws.close()
             assert ws.state is State.CLOSED
             assert not ws.recv_events_thread.is_alive()
@@ -302,10 +299,9 @@ def test_close_while_reading_is_paused_completes():
 def test_keepalive_measures_latency():
     with run_server(echo) as server:
         with connect(uri(server), ping_interval=0.02, ping_timeout=10) as ws:
-            while ws.latency == 0:
-                time.sleep(0.005)
+            wait_until(lambda: ws.latency != 0)
             assert ws.keepalive_thread is not None
-        ws.keepalive_thread.join()
+        join(ws.keepalive_thread)
 
 
 # Raw peer that completes the opening handshake and then stays silent.
@@ -315,10 +311,12 @@ accepted: dict[int, socket.socket] = {}
 
 def raw_websocket_server():
     listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(DEADLINE)
     port = listener.getsockname()[1]
 
     def serve_one():
         sock, _ = listener.accept()
+        sock.settimeout(DEADLINE)
         data = b""
         while b"\r\n\r\n" not in data:
             data += sock.recv(4096)
@@ -345,7 +343,7 @@ def raw_websocket_server():
             return self
 
         def __exit__(self, *exc_info):
-            thread.join()
+            join(thread)
             listener.close()
             sock = accepted.pop(port, None)
             if sock is not None:
@@ -369,7 +367,7 @@ def test_keepalive_timeout_fails_connection_with_1011():
             ws.recv()
         assert raised.value.sent.code == CloseCode.INTERNAL_ERROR
         assert raised.value.sent.reason == "keepalive ping timeout"
-        ws.keepalive_thread.join()
+        join(ws.keepalive_thread)
         ws.close()
 
 

@@ -35,7 +35,7 @@ with serve(handler, "127.0.0.1", 0, compression=compression) as server:
     print(server.socket.getsockname()[1], flush=True)
     sys.stdin.read()  # run until the test closes stdin
     server.shutdown()
-    thread.join()
+    join(thread)
 """
 
 UPSTREAM_CLIENT = r"""

@@ -9,6 +9,8 @@ from websockets.frames import OP_BINARY, OP_CONT, OP_TEXT, Frame
 from websockets.sync.messages import Assembler
 from websockets.sync.utils import Deadline
 
+from .sync_utils import DEADLINE, join, wait_until
+
 
 def test_get_returns_text_message():
     assembler = Assembler()
@@ -59,7 +61,7 @@ def test_get_waits_for_message_from_another_thread():
     thread = threading.Thread(target=assembler.put, args=(Frame(OP_TEXT, b"x"),))
     thread.start()
     assert assembler.get() == "x"
-    thread.join()
+    join(thread)
 
 
 def test_get_raises_eoferror_after_close_once_queue_is_empty():
@@ -84,7 +86,7 @@ def test_close_wakes_up_waiting_get():
     thread = threading.Thread(target=getter)
     thread.start()
     assembler.close()
-    thread.join()
+    join(thread)
     assert len(errors) == 1
 
 
@@ -107,13 +109,12 @@ def test_concurrent_get_raises_concurrency_error():
 
     thread = threading.Thread(target=getter)
     thread.start()
-    started.wait()
-    while not assembler.get_in_progress:
-        threading.Event().wait(0.001)
+    assert started.wait(DEADLINE)
+    wait_until(lambda: assembler.get_in_progress)
     with pytest.raises(ConcurrencyError):
         assembler.get()
     assembler.put(Frame(OP_TEXT, b"x"))
-    thread.join()
+    join(thread)
     assert result == ["x"]
 
 

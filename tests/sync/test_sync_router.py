@@ -10,6 +10,8 @@ from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect, unix_connect
 from websockets.sync.router import Router, route, unix_route
 
+from .sync_utils import DEADLINE, join
+
 
 def hello(websocket, name):
     websocket.send(f"hello {name}")
@@ -38,7 +40,7 @@ class RunningRoute:
 
     def __exit__(self, *exc_info):
         self.server.shutdown()
-        self.thread.join()
+        join(self.thread)
 
 
 def test_route_dispatches_with_url_parameters():
@@ -60,7 +62,7 @@ def test_route_unknown_path_returns_404():
 def test_route_redirects_and_client_follows():
     with RunningRoute(route(URL_MAP, "127.0.0.1", 0)) as server:
         port = server.socket.getsockname()[1]
-        with socket.create_connection(("127.0.0.1", port)) as sock:
+        with socket.create_connection(("127.0.0.1", port), timeout=DEADLINE) as sock:
             sock.sendall(
                 b"GET /plain HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\n"
                 b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
@@ -81,7 +83,7 @@ def test_route_server_name_and_tls_flag_shape_redirects():
     ) as server:
         port = server.socket.getsockname()[1]
         # With a preexisting socket, the client doesn't follow redirects.
-        sock = socket.create_connection(("127.0.0.1", port))
+        sock = socket.create_connection(("127.0.0.1", port), timeout=DEADLINE)
         with pytest.raises(InvalidStatus) as raised:
             connect(f"ws://127.0.0.1:{port}/plain", sock=sock)
         assert (

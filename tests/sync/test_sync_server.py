@@ -7,7 +7,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 
 import pytest
 
@@ -30,7 +29,15 @@ from websockets.sync.server import (
     unix_serve,
 )
 
-from .sync_utils import echo, run_server, subprocess_env, uri
+from .sync_utils import (
+    DEADLINE,
+    echo,
+    join,
+    run_server,
+    subprocess_env,
+    uri,
+    wait_until,
+)
 
 
 def open_fds():
@@ -52,7 +59,7 @@ def test_server_runs_one_thread_per_connection():
     def handler(websocket):
         threads.append(threading.current_thread())
         websocket.send("ready")
-        release.wait()
+        assert release.wait(DEADLINE)
 
     with run_server(handler) as server:
         with connect(uri(server)) as ws1, connect(uri(server)) as ws2:
@@ -190,14 +197,18 @@ def test_server_header_can_be_changed_or_removed():
 
 def test_invalid_http_request_gets_no_response():
     with run_server(echo) as server:
-        with socket.create_connection(server.socket.getsockname()[:2]) as sock:
+        with socket.create_connection(
+            server.socket.getsockname()[:2], timeout=DEADLINE
+        ) as sock:
             sock.sendall(b"garbage\r\n\r\n")
             assert sock.recv(4096) == b""
 
 
 def test_non_websocket_request_gets_426():
     with run_server(echo) as server:
-        with socket.create_connection(server.socket.getsockname()[:2]) as sock:
+        with socket.create_connection(
+            server.socket.getsockname()[:2], timeout=DEADLINE
+        ) as sock:
             sock.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
             response = b""
             while chunk := sock.recv(4096):
@@ -207,7 +218,9 @@ def test_non_websocket_request_gets_426():
 
 def test_open_timeout_closes_idle_connection():
     with run_server(echo, open_timeout=0.05) as server:
-        with socket.create_connection(server.socket.getsockname()[:2]) as sock:
+        with socket.create_connection(
+            server.socket.getsockname()[:2], timeout=DEADLINE
+        ) as sock:
             assert sock.recv(4096) == b""
 
 
@@ -295,14 +308,14 @@ def test_shutdown_from_another_thread_closes_connections_with_1001():
     thread = threading.Thread(target=server.serve_forever)
     thread.start()
     with connect(uri(server)) as ws:
-        connected.wait()
+        assert connected.wait(DEADLINE)
         stopper = threading.Thread(target=server.shutdown)
         stopper.start()
         with pytest.raises(ConnectionClosedOK):
             ws.recv()
         assert ws.close_code == CloseCode.GOING_AWAY
-        stopper.join()
-    thread.join()
+        join(stopper)
+    join(thread)
 
 
 def test_shutdown_without_closing_connections():
@@ -335,9 +348,9 @@ def test_no_thread_or_socket_leak():
     connections[2].close()
     for ws in connections:
         assert ws.state is State.CLOSED
-        ws.recv_events_thread.join()
+        join(ws.recv_events_thread)
         if ws.keepalive_thread is not None:
-            ws.keepalive_thread.join()
+            join(ws.keepalive_thread)
 
     assert set(threading.enumerate()) <= threads_before
     assert open_fds() <= fds_before
@@ -354,7 +367,7 @@ def test_unix_serve(tmp_path):
             ws.send("unix")
             assert ws.recv() == "unix"
         server.shutdown()
-        thread.join()
+        join(thread)
 
 
 def test_serve_with_preexisting_socket():
@@ -387,8 +400,7 @@ def test_tls_server_survives_plain_client(server_ssl, client_ssl):
 def test_broadcast_sends_to_open_connections():
     with run_server(lambda websocket: websocket.recv()) as server:
         with connect(uri(server)) as ws1, connect(uri(server)) as ws2:
-            while len(server.connections) < 2:
-                time.sleep(0.001)
+            wait_until(lambda: len(server.connections) >= 2)
             broadcast(server.connections, "news")
             assert ws1.recv() == "news"
             assert ws2.recv() == "news"
@@ -437,7 +449,7 @@ def test_shutdown_from_signal_handler():
     finally:
         if process.poll() is None:
             process.kill()
-            process.wait()
+            process.wait(DEADLINE)
         process.stdout.close()
 
 
