@@ -63,7 +63,12 @@ def ignore_generated(directory, names):
         for name in names
         if name in IGNORED_DIRS
         or name.startswith(".venv")
-        or name.endswith((".so", ".pyd", ".egg-info", ".html"))
+        or name.endswith((".so", ".pyd", ".egg-info"))
+        or name == "node_modules"
+    }
+    # Cython's annotated sources (cython -a) sit next to their .pyx.
+    ignored |= {
+        name for name in names if name.endswith(".html") and name[:-5] + ".pyx" in names
     }
     # Generated C sits next to its .pyx; hand-written C (if any) stays.
     ignored |= {
@@ -192,10 +197,16 @@ def test_sdist_ships_package_metadata_and_stubs(sdist):
 def test_sdist_excludes_build_products_and_caches(sdist):
     for name in sdist_files(sdist):
         parts = name.split("/")
-        assert not name.endswith((".so", ".pyd", ".pyc", ".pyo", ".html")), name
+        assert not name.endswith((".so", ".pyd", ".pyc", ".pyo")), name
+        assert not (parts[0] == "_speedups" and name.endswith(".html")), name
         assert not IGNORED_DIRS.intersection(parts), name
         assert not any(part.startswith(".venv") for part in parts), name
-        assert parts[0] not in ("benchmarks", ".ci", ".github"), name
+        assert "node_modules" not in parts, name
+        assert parts[0] not in (".ci", ".github"), name
+        # Recorded benchmark data isn't needed to run anything.
+        assert parts[:2] not in (["benchmarks", "results"], ["benchmarks", "charts"]), (
+            name
+        )
 
 
 def build_wheel(sdist_tree, tmp_path, **env):
@@ -281,6 +292,14 @@ def venv_without_cython(tmp_path):
     run([sys.executable, "-m", "venv", venv], cwd=tmp_path)
     bindir = "Scripts" if sys.platform == "win32" else "bin"
     python = venv / bindir / ("python.exe" if sys.platform == "win32" else "python")
+    # Up to Python 3.11, a new virtualenv ships its own setuptools (65.5 in
+    # 3.11), which is too old for the PEP 639 license in pyproject.toml and
+    # would come before the .pth entry below on sys.path: remove it.
+    run(
+        [python, "-m", "pip", "uninstall", "--yes", "--quiet", "setuptools"],
+        cwd=tmp_path,
+        check=False,
+    )
 
     # Setuptools registers its commands through entry points in its metadata,
     # hence the .dist-info directory.
@@ -297,7 +316,11 @@ def venv_without_cython(tmp_path):
     ).stdout.strip()
     (pathlib.Path(purelib) / "only-setuptools.pth").write_text(f"{only_setuptools}\n")
 
-    run([python, "-c", "import setuptools"], cwd=tmp_path)
+    found = run(
+        [python, "-c", "import setuptools; print(setuptools.__version__)"],
+        cwd=tmp_path,
+    ).stdout.strip()
+    assert found == distribution.version, found
     result = run([python, "-c", "import Cython"], cwd=tmp_path, check=False)
     assert "No module named 'Cython'" in result.stderr
     return python
@@ -343,3 +366,57 @@ def test_sdist_installs_compiled_kernels_without_cython(
         cwd=tmp_path,
         env=build_env(WEBSOCKETS_REQUIRE_SPEEDUPS="1", SOURCE_ROOT=str(ROOT)),
     )
+
+
+# Fast tests that need nothing beyond the sdist: no compiler, no network.
+SDIST_SUBSET = [
+    "tests/test_framing.py",
+    "tests/test_protocol.py",
+    "tests/test_docs.py",
+    "tests/test_readme.py",
+]
+
+
+def test_sdist_test_suite_runs_from_the_unpacked_sdist(sdist_tree):
+    env = build_env(WEBSOCKETS_NO_SPEEDUPS="1")
+    # The unpacked sdist's own websockets is the one under test.
+    where = run(
+        [sys.executable, "-c", "import websockets; print(websockets.__file__)"],
+        cwd=sdist_tree,
+        env=env,
+    ).stdout.strip()
+    assert pathlib.Path(where).is_relative_to(sdist_tree), where
+    # Every test module imports: nothing the tests need was left out.
+    collected = run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--collect-only",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+        ],
+        cwd=sdist_tree,
+        env=env,
+        check=False,
+    )
+    assert collected.returncode == 0, collected.stdout[-3000:]
+    ours = {
+        path.relative_to(ROOT).as_posix()
+        for path in (ROOT / "tests").rglob("test_*.py")
+        if "node_modules" not in path.parts
+    }
+    shipped = {
+        path.relative_to(sdist_tree).as_posix()
+        for path in (sdist_tree / "tests").rglob("test_*.py")
+    }
+    assert shipped == ours
+    result = run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *SDIST_SUBSET],
+        cwd=sdist_tree,
+        env=env,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert " passed" in result.stdout.splitlines()[-1]

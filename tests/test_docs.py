@@ -19,7 +19,6 @@ import asyncio
 import importlib
 import inspect
 import json
-import os
 import pathlib
 import re
 import signal
@@ -28,6 +27,7 @@ import sys
 
 import pytest
 
+from tests.children import child_env as example_env
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
@@ -49,15 +49,6 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def example_env(**extra: str) -> dict[str, str]:
-    # The examples import websockets from this working tree, in the same
-    # mode (compiled or pure) as the test run, which the environment carries.
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(
-        [str(REPO), *filter(None, [env.get("PYTHONPATH")])]
-    )
-    env.update(extra)
-    return env
 
 
 def copy_example(name: str, directory: pathlib.Path, port: int) -> pathlib.Path:

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-import os
 import pathlib
 
 import pytest
+
+from tests.children import child_env as subprocess_env  # noqa: F401
 
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
@@ -42,9 +43,3 @@ def client_ssl(certs):
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ca.configure_trust(context)
     return context
-
-
-def subprocess_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
-    return env

@@ -1,13 +1,8 @@
 from __future__ import annotations
 
-import os
 import pathlib
+
+from tests.children import child_env as subprocess_env  # noqa: F401
 
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
-
-
-def subprocess_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
-    return env

@@ -6,11 +6,12 @@ Helpers for the tests of websockets.sync.
 from __future__ import annotations
 
 import contextlib
-import os
 import pathlib
 import threading
 import time
 from collections.abc import Callable
+
+from tests.children import child_env as subprocess_env  # noqa: F401
 
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
@@ -33,12 +34,6 @@ def join(thread: threading.Thread, timeout: float = DEADLINE) -> None:
     """Join ``thread``; fail the test if it's still running after ``timeout``."""
     thread.join(timeout)
     assert not thread.is_alive(), f"{thread.name} still running after {timeout}s"
-
-
-def subprocess_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
-    return env
 
 
 @contextlib.contextmanager
