@@ -114,7 +114,13 @@ class Example:
         """
         assert self.process.stdout is not None
         while not self.printed.endswith(text):
-            line = await asyncio.wait_for(self.process.stdout.readline(), DEADLINE)
+            try:
+                line = await asyncio.wait_for(self.process.stdout.readline(), DEADLINE)
+            except asyncio.TimeoutError:
+                raise AssertionError(
+                    f"{self.script.name} didn't print {text!r} in {DEADLINE}s;"
+                    f" it printed {self.printed!r}"
+                ) from None
             assert line, f"{self.script.name} exited; it printed {self.printed!r}"
             self.printed += line.decode()
 
