@@ -40,3 +40,14 @@ def upstream() -> Upstream:
         return ensure_upstream()
     except UpstreamUnavailable as exc:
         pytest.fail(f"the released websockets {RELEASED_VERSION} is needed: {exc}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def speedy_wheel(tmp_path_factory):
+    """
+    This project's wheel with compiled kernels, built once per run (tests/wheel.py).
+
+    """
+    from .wheel import build_wheel
+
+    return build_wheel(tmp_path_factory.mktemp("speedy-wheel"))
