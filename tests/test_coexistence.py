@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import pathlib
 import sys
 
 import pytest
@@ -187,3 +188,13 @@ def test_import_websockets_survives_install_and_uninstall_sequence(
         else:
             ours = False
         check_state(python, ours, released)
+
+
+def test_readme_and_docs_give_the_tested_commands():
+    root = pathlib.Path(__file__).resolve().parent.parent
+    for path in ["README.rst", "docs/coexistence.rst"]:
+        text = (root / path).read_text()
+        assert "$ pip install websockets-speedy" in text
+        assert "$ python -m websockets --version" in text
+        assert "websockets-speedy 17.4 (compiled kernels) in " in text
+        assert "WEBSOCKETS_SPEEDY=0" in text
