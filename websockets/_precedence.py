@@ -36,13 +36,21 @@ from __future__ import annotations
 
 import os
 import sys
-from importlib.machinery import ModuleSpec, PathFinder
 
+
+# The interpreter's own copy of the path finder is already loaded; importing
+# it from importlib.machinery would load the importlib package at every
+# startup, which costs more than the rest of this module.
+try:
+    from _frozen_importlib_external import PathFinder
+except ImportError:  # pragma: no cover
+    from importlib.machinery import PathFinder
 
 # Not typing.TYPE_CHECKING: importing typing would slow down every startup.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from importlib.machinery import ModuleSpec
     from types import ModuleType
 
 
