@@ -165,6 +165,9 @@ def check_state(python, ours, released):
     if ours and released:
         # No file belongs to both distributions.
         assert not set(report["websockets"]) & set(report["websockets-speedy"])
+        # The release's console script runs the active implementation.
+        script = run([python.parent / "websockets", "--version"], cwd=python.parent)
+        assert script.stdout.splitlines()[1:2] == version_lines(python)[1:2]
 
 
 @pytest.mark.parametrize("sequence", SEQUENCES)
