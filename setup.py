@@ -15,6 +15,13 @@ The sdist ships the C files that Cython generates from the ``.pyx`` sources,
 so installing from it needs a C compiler but not Cython. The ``sdist``
 command below produces them; they aren't committed.
 
+Wheels don't install ``site-packages/websockets/``, which belongs to the
+released websockets: the ``install_lib`` command below relocates the package
+to ``site-packages/_websockets_speedy/websockets/`` and adds the startup hook
+that makes ``import websockets`` resolve to it (see
+``websockets/_precedence.py``). The editable install doesn't run that
+command: it imports the source folder as it is.
+
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from typing import Any
 
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext as _build_ext
+from setuptools.command.install_lib import install_lib as _install_lib
 from setuptools.command.sdist import sdist as _sdist
 from setuptools.errors import SetupError
 
@@ -35,6 +43,14 @@ from setuptools.errors import SetupError
 # and wants source paths relative to it.
 SOURCE_DIR = "_speedups"
 ROOT = pathlib.Path(__file__).resolve().parent
+
+# Where wheels install the package, relative to site-packages, and the .pth
+# file that installs the startup hook. The first line of the .pth file is a
+# path, for type checkers; the second one runs at startup.
+HOOK_PACKAGE = "_websockets_speedy"
+HOOK_SOURCE = ("websockets", "_precedence.py")
+PTH_FILE = "websockets_speedy.pth"
+PTH_CONTENT = f"{HOOK_PACKAGE}\nimport {HOOK_PACKAGE}; {HOOK_PACKAGE}.install()\n"
 
 BUILD_EXTENSION = os.environ.get("BUILD_EXTENSION", "").strip().lower()
 if BUILD_EXTENSION not in ("", "yes", "no"):
@@ -175,7 +191,39 @@ class sdist(_sdist):
         super().run()
 
 
+class install_lib(_install_lib):
+    """
+    Install the package under ``_websockets_speedy/``, plus the startup hook.
+
+    ``bdist_wheel``, hence ``python -m build``, ``pip install .`` and
+    cibuildwheel, runs this command; ``pip install -e .`` doesn't.
+
+    """
+
+    def install(self) -> list[str]:
+        build_dir = pathlib.Path(self.build_dir)
+        install_dir = pathlib.Path(self.install_dir)
+        outfiles: list[str] = self.copy_tree(
+            str(build_dir), str(install_dir / HOOK_PACKAGE)
+        )
+        hook = install_dir / HOOK_PACKAGE / "__init__.py"
+        self.copy_file(str(build_dir.joinpath(*HOOK_SOURCE)), str(hook))
+        pth = install_dir / PTH_FILE
+        if not self.dry_run:
+            pth.write_text(PTH_CONTENT, encoding="utf-8")
+        return [*outfiles, str(hook), str(pth)]
+
+    def get_outputs(self) -> list[str]:
+        install_dir = pathlib.Path(self.install_dir)
+        outputs = [
+            str(install_dir / HOOK_PACKAGE / pathlib.Path(path).relative_to(install_dir))
+            for path in super().get_outputs()
+        ]
+        hook = install_dir / HOOK_PACKAGE / "__init__.py"
+        return [*outputs, str(hook), str(install_dir / PTH_FILE)]
+
+
 setup(
     ext_modules=extensions(),
-    cmdclass={"build_ext": build_ext, "sdist": sdist},
+    cmdclass={"build_ext": build_ext, "install_lib": install_lib, "sdist": sdist},
 )

@@ -39,7 +39,10 @@ def upstream() -> Upstream:
     try:
         return ensure_upstream()
     except UpstreamUnavailable as exc:
-        pytest.fail(f"the released websockets {RELEASED_VERSION} is needed: {exc}", pytrace=False)
+        pytest.fail(
+            f"the released websockets {RELEASED_VERSION} is needed: {exc}",
+            pytrace=False,
+        )
 
 
 # Proxy configuration that the clients read from the environment (websockets
@@ -62,3 +65,14 @@ def clean_proxy_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in PROXY_VARIABLES:
         monkeypatch.delenv(name, raising=False)
         monkeypatch.delenv(name.upper(), raising=False)
+
+
+@pytest.fixture(scope="session")
+def speedy_wheel(tmp_path_factory):
+    """
+    This project's wheel with compiled kernels, built once per run (tests/wheel.py).
+
+    """
+    from .wheel import build_wheel
+
+    return build_wheel(tmp_path_factory.mktemp("speedy-wheel"))

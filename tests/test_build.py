@@ -350,13 +350,28 @@ def test_sdist_installs_compiled_kernels_without_cython(
     (wheel,) = (tmp_path / "wheels").glob("*.whl")
     ext_suffix = sysconfig.get_config_var("EXT_SUFFIX")
     assert sorted(compiled_files(wheel)) == sorted(
-        f"websockets/_speedups/{name}{ext_suffix}" for name in _accel.KERNELS
+        f"_websockets_speedy/websockets/_speedups/{name}{ext_suffix}"
+        for name in _accel.KERNELS
     )
-    # Sources stay in the sdist.
     with zipfile.ZipFile(wheel) as archive:
-        assert not [
-            name for name in archive.namelist() if name.startswith("_speedups/")
-        ]
+        names = archive.namelist()
+        # Sources stay in the sdist.
+        assert not [name for name in names if name.startswith("_speedups/")]
+        # The relocated layout, as built from the source tree: nothing in
+        # websockets/, which belongs to the released websockets.
+        top_level = {name.partition("/")[0] for name in names}
+        assert top_level == {
+            "_websockets_speedy",
+            "websockets_speedy.pth",
+            wheel.name.split("-")[0] + "-" + wheel.name.split("-")[1] + ".dist-info",
+        }
+        assert "_websockets_speedy/websockets/py.typed" in names
+        assert "_websockets_speedy/__init__.py" in names
+        pth = archive.read("websockets_speedy.pth").decode()
+        assert (
+            pth
+            == "_websockets_speedy\nimport _websockets_speedy; _websockets_speedy.install()\n"
+        )
     run(
         [python, "-m", "pip", "install", "--no-index", "--no-deps", wheel],
         cwd=tmp_path,

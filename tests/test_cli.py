@@ -20,6 +20,8 @@ import time
 
 import pytest
 
+import websockets
+from websockets import _accel
 from websockets.cli import (
     escape,
     main,
@@ -73,9 +75,19 @@ def test_print_over_input(capsys):
 # Command line
 
 
-def test_version(capsys):
+def test_version_first_line_is_the_releases(capsys):
     main(["--version"])
-    assert capsys.readouterr().out == f"websockets {version}\n"
+    assert capsys.readouterr().out.splitlines()[0] == f"websockets {version}"
+
+
+def test_version_second_line_names_this_project_kernels_and_path(capsys):
+    main(["--version"])
+    kinds = set(_accel.ACTIVE.values())
+    assert len(kinds) == 1
+    package = os.path.dirname(os.path.abspath(websockets.__file__))
+    assert capsys.readouterr().out.splitlines()[1:] == [
+        f"websockets-speedy {version} ({kinds.pop()} kernels) in {package}"
+    ]
 
 
 def test_help(capsys):

@@ -168,6 +168,26 @@ async def interactive_client(uri: str, **kwargs: Any) -> None:
         print_over_input(f"Connection closed: {close_status}.")
 
 
+def implementation() -> str:
+    """
+    Describe the active implementation: this project, its kernels, its path.
+
+    The released websockets doesn't print this line, so its presence tells
+    which of the two ``import websockets`` resolves to.
+
+    """
+    from . import _accel
+
+    kinds = set(_accel.ACTIVE.values())
+    if len(kinds) == 1:
+        (kind,) = kinds
+        kernels = f"{kind} kernels"
+    else:
+        kernels = ", ".join(f"{name}: {kind}" for name, kind in _accel.ACTIVE.items())
+    package = os.path.dirname(os.path.abspath(__file__))
+    return f"websockets-speedy {websockets_version} ({kernels}) in {package}"
+
+
 def main(argv: list[str] | None = None) -> None:
     """Parse the command line and run the interactive client."""
     parser = argparse.ArgumentParser(
@@ -186,7 +206,10 @@ def main(argv: list[str] | None = None) -> None:
         return
 
     if args.version:
+        # The first line is the release's, for scripts that parse it; the
+        # second one tells that this project, not the release, is active.
         print(f"websockets {websockets_version}")
+        print(implementation())
         return
 
     if args.uri is None:

@@ -174,7 +174,7 @@ class ServerConnection(Connection):
                         response = self.protocol.reject_on_error(exc, "process_request failed")
 
                 if response is None:
-                    if self.server.is_serving():
+                    if self.server_is_serving():
                         self.response = self.protocol.accept(self.request)
                     else:
                         self.response = self.protocol.reject(
@@ -214,6 +214,16 @@ class ServerConnection(Connection):
 
         if self.protocol.handshake_exc is not None:
             raise self.protocol.handshake_exc
+
+    def server_is_serving(self) -> bool:
+        """
+        Tell whether the server accepts new connections.
+
+        The legacy layer overrides it: there, the server is ``ws_server``,
+        and ``server`` may be anything a subclass stores in it.
+
+        """
+        return self.server.is_serving()
 
     def process_event(self, event: Event) -> None:
         """

@@ -17,9 +17,11 @@ from collections.abc import Awaitable, Callable, Coroutine, Generator, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Union, cast
 
+from ..asyncio.connection import Connection
 from ..asyncio.server import Server, ServerConnection
 from ..datastructures import Headers, HeadersLike
 from ..frames import CloseCode
+from ..headers import parse_subprotocol
 from ..http11 import SERVER, Request, Response
 from ..protocol import State
 from ..server import ServerProtocol
@@ -103,7 +105,9 @@ class WebSocketServerProtocol(WebSocketCommonProtocol, ServerConnection):
             logger = logging.getLogger("websockets.server")
         params = pop_common_kwargs(kwargs)
 
-        self.ws_handler = ws_handler
+        # A handler(websocket, path) may be passed here directly, bypassing
+        # serve(), e.g. by a subclass: adapt it here too.
+        self.ws_handler = remove_path_argument(ws_handler)
         self.ws_server = ws_server
         self.origins = origins
         self.available_extensions = extensions
@@ -120,10 +124,12 @@ class WebSocketServerProtocol(WebSocketCommonProtocol, ServerConnection):
         ) -> Subprotocol | None:
             # Unlike the asyncio implementation, the legacy one continues
             # without a subprotocol when there's no common one.
-            server_subprotocols = protocol.available_subprotocols
-            if not client_subprotocols or not server_subprotocols:
-                return None
-            return self.select_subprotocol(client_subprotocols, server_subprotocols)
+            # Go through process_subprotocol(), which subclasses override,
+            # e.g. uvicorn's, to return the subprotocol its application chose.
+            return self.process_subprotocol(
+                self.request.headers if self.request is not None else Headers(),
+                protocol.available_subprotocols,
+            )
 
         protocol = ServerProtocol(
             origins=origins,
@@ -144,6 +150,42 @@ class WebSocketServerProtocol(WebSocketCommonProtocol, ServerConnection):
             write_limit=params["write_limit"],
         )
         self.init_legacy(params)
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        """
+        Register the connection with ``ws_server`` and start its handler.
+
+        ``ws_server`` is normally the :class:`WebSocketServer` of
+        :func:`serve`. Programs that create connections themselves may pass
+        any object with the legacy server interface instead: ``register()``,
+        ``unregister()`` and ``is_serving()``; uvicorn does.
+
+        """
+        Connection.connection_made(self, transport)
+        if isinstance(self.ws_server, Server):
+            self.ws_server.start_connection_handler(self)
+        else:
+            legacy_server: Any = self.ws_server
+            legacy_server.register(self)
+            self.handler_task = self.loop.create_task(self.handler_then_unregister())
+
+    async def handler_then_unregister(self) -> None:
+        """
+        Run :meth:`handler`, then unregister from a legacy ``ws_server``.
+
+        """
+        legacy_server: Any = self.ws_server
+        try:
+            await self.handler()
+        finally:
+            legacy_server.unregister(self)
+
+    def server_is_serving(self) -> bool:
+        """
+        Tell whether ``ws_server`` accepts new connections.
+
+        """
+        return self.ws_server.is_serving()
 
     async def handler(self) -> None:
         """
@@ -232,6 +274,39 @@ class WebSocketServerProtocol(WebSocketCommonProtocol, ServerConnection):
             )
             return cast("HTTPResponse | None", response)
         return None
+
+    def process_subprotocol(
+        self,
+        headers: Headers,
+        available_subprotocols: Sequence[Subprotocol] | None,
+    ) -> Subprotocol | None:
+        """
+        Handle the ``Sec-WebSocket-Protocol`` request header.
+
+        Override it to negotiate subprotocols in another way.
+
+        Args:
+            headers: Request headers.
+            available_subprotocols: Subprotocols supported by the server.
+
+        Returns:
+            The selected subprotocol, which is also the value of the
+            ``Sec-WebSocket-Protocol`` response header, or :obj:`None` to
+            continue without a subprotocol.
+
+        Raises:
+            InvalidHandshake: If the header is invalid.
+
+        """
+        values = headers.get_all("Sec-WebSocket-Protocol")
+        if not values or not available_subprotocols:
+            return None
+        client_subprotocols: list[Subprotocol] = sum(
+            [parse_subprotocol(value) for value in values], []
+        )
+        if not client_subprotocols:
+            return None
+        return self.select_subprotocol(client_subprotocols, available_subprotocols)
 
     def select_subprotocol(
         self,
