@@ -7,6 +7,16 @@ from __future__ import annotations
 
 import pytest
 
+# One set of twin fixtures for every kernel test; see tests/twins.py.
+from .twins import (  # noqa: F401
+    framing_compiled,
+    framing_twin,
+    mask_compiled,
+    mask_twin,
+    pytest_collection_modifyitems,
+    utf8_compiled,
+    utf8_twin,
+)
 from .upstream import (
     RELEASED_VERSION,
     Upstream,
