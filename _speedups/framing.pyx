@@ -630,65 +630,95 @@ cdef class FrameParser:
             frames.append(frame)
 
 
-cdef object _build_frame(object opcode, object data, object fin, object rsv,
-                         const unsigned char* mask):
-    # Serialize a frame; mask is NULL or points to a 4-byte masking key.
+# build_frame() and FrameWriter.write() check their arguments with the three
+# helpers below, called in the order of the pure twin's checks: opcode, rsv,
+# data, then mask_key. Each check is written once.
+
+
+cdef unsigned char _check_header(object opcode, object rsv) except? 0:
+    """Validate ``opcode`` then ``rsv``; return the first byte without FIN."""
     cdef int overflow = 0
     cdef long long op, bits
-    cdef Py_buffer data_view
-    cdef Py_ssize_t length, header, i
-    cdef unsigned char* out
-    cdef unsigned char head1
-
     op = PyLong_AsLongLongAndOverflow(_index(opcode, "opcode"), &overflow)
     if overflow or not 0 <= op <= 15:
         raise ValueError("opcode must be between 0 and 15")
     bits = PyLong_AsLongLongAndOverflow(_index(rsv, "rsv"), &overflow)
     if overflow or bits & ~0x70:
         raise ValueError("rsv must be a combination of 0x40, 0x20, 0x10")
+    return <unsigned char>bits | <unsigned char>op
 
+
+cdef int _get_data(object data, Py_buffer* view) except -1:
+    """Fill ``view`` with the payload's bytes; release it after use."""
     if not PyObject_CheckBuffer(data):
         raise TypeError(f"data must be a bytes-like object, not {type(data).__name__}")
     try:
-        PyObject_GetBuffer(data, &data_view, PyBUF_SIMPLE)
+        PyObject_GetBuffer(data, view, PyBUF_SIMPLE)
     except BufferError:
-        # Non-contiguous views can't export a simple buffer.
-        data = memoryview(data).tobytes()
-        PyObject_GetBuffer(data, &data_view, PyBUF_SIMPLE)
+        # Non-contiguous views can't export a simple buffer; view.obj keeps
+        # the copy alive.
+        PyObject_GetBuffer(memoryview(data).tobytes(), view, PyBUF_SIMPLE)
+    return 0
+
+
+cdef int _get_mask_key(object mask_key, unsigned char* key) except -1:
+    """Copy the 4 bytes of ``mask_key`` to ``key``."""
+    cdef Py_buffer view
+    if PyBytes_CheckExact(mask_key) and PyBytes_GET_SIZE(mask_key) == 4:
+        memcpy(key, PyBytes_AS_STRING(mask_key), 4)
+        return 0
+    if not PyObject_CheckBuffer(mask_key):
+        raise TypeError(
+            f"mask_key must be a bytes-like object or None, "
+            f"not {type(mask_key).__name__}"
+        )
     try:
-        length = data_view.len
-        # RFC 6455 §5.2: the payload length uses the minimal number of bytes.
-        if length < 126:
-            header = 2
-        elif length < 65536:
-            header = 4
-        else:
-            header = 10
-        if mask != NULL:
-            header += 4
-        frame = PyBytes_FromStringAndSize(NULL, header + length)
-        out = <unsigned char*>PyBytes_AS_STRING(frame)
-        head1 = (0x80 if fin else 0) | <unsigned char>bits | <unsigned char>op
-        out[0] = head1
-        if length < 126:
-            out[1] = <unsigned char>length
-        elif length < 65536:
-            out[1] = 126
-            out[2] = <unsigned char>(length >> 8)
-            out[3] = <unsigned char>length
-        else:
-            out[1] = 127
-            for i in range(8):
-                out[2 + i] = <unsigned char>((<unsigned long long>length) >> (56 - 8 * i))
-        if mask != NULL:
-            out[1] |= 0x80
-            # RFC 6455 §5.3: the masking key follows the length.
-            memcpy(out + header - 4, mask, 4)
-            xor_mask_copy(out + header, <const unsigned char*>data_view.buf, length, mask, 0)
-        else:
-            memcpy(out + header, data_view.buf, length)
+        PyObject_GetBuffer(mask_key, &view, PyBUF_SIMPLE)
+    except BufferError:
+        PyObject_GetBuffer(memoryview(mask_key).tobytes(), &view, PyBUF_SIMPLE)
+    try:
+        if view.len != 4:
+            raise ValueError("mask_key must be 4 bytes long")
+        memcpy(key, view.buf, 4)
     finally:
-        PyBuffer_Release(&data_view)
+        PyBuffer_Release(&view)
+    return 0
+
+
+cdef bytes _serialize(unsigned char head1, object fin, Py_buffer* data,
+                      const unsigned char* mask):
+    """Serialize a frame; ``mask`` is NULL or points to a 4-byte key."""
+    cdef Py_ssize_t length = data.len, header, i
+    cdef unsigned char* out
+    # RFC 6455 §5.2: the payload length uses the minimal number of bytes.
+    if length < 126:
+        header = 2
+    elif length < 65536:
+        header = 4
+    else:
+        header = 10
+    if mask != NULL:
+        header += 4
+    frame = PyBytes_FromStringAndSize(NULL, header + length)
+    out = <unsigned char*>PyBytes_AS_STRING(frame)
+    out[0] = (0x80 if fin else 0) | head1
+    if length < 126:
+        out[1] = <unsigned char>length
+    elif length < 65536:
+        out[1] = 126
+        out[2] = <unsigned char>(length >> 8)
+        out[3] = <unsigned char>length
+    else:
+        out[1] = 127
+        for i in range(8):
+            out[2 + i] = <unsigned char>((<unsigned long long>length) >> (56 - 8 * i))
+    if mask != NULL:
+        out[1] |= 0x80
+        # RFC 6455 §5.3: the masking key follows the length.
+        memcpy(out + header - 4, mask, 4)
+        xor_mask_copy(out + header, <const unsigned char*>data.buf, length, mask, 0)
+    else:
+        memcpy(out + header, data.buf, length)
     return frame
 
 
@@ -699,53 +729,17 @@ def build_frame(opcode, data, fin, rsv, mask_key):
     See :func:`websockets._pure.framing.build_frame`.
 
     """
-    cdef Py_buffer mask_view
-    cdef unsigned char mask_bytes[4]
-    if mask_key is None:
-        return _build_frame(opcode, data, fin, rsv, NULL)
-    # Validate the other arguments first, like the pure twin does.
-    _index(opcode, "opcode")
-    _index(rsv, "rsv")
-    if not PyObject_CheckBuffer(data):
-        return _build_frame(opcode, data, fin, rsv, NULL)
-    if PyBytes_CheckExact(mask_key):
-        if PyBytes_GET_SIZE(mask_key) != 4:
-            _check_ranges(opcode, rsv)
-            raise ValueError("mask_key must be 4 bytes long")
-        memcpy(mask_bytes, PyBytes_AS_STRING(mask_key), 4)
-    else:
-        if not PyObject_CheckBuffer(mask_key):
-            _check_ranges(opcode, rsv)
-            raise TypeError(
-                f"mask_key must be a bytes-like object or None, "
-                f"not {type(mask_key).__name__}"
-            )
-        try:
-            PyObject_GetBuffer(mask_key, &mask_view, PyBUF_SIMPLE)
-        except BufferError:
-            mask_key = memoryview(mask_key).tobytes()
-            PyObject_GetBuffer(mask_key, &mask_view, PyBUF_SIMPLE)
-        try:
-            if mask_view.len != 4:
-                _check_ranges(opcode, rsv)
-                raise ValueError("mask_key must be 4 bytes long")
-            memcpy(mask_bytes, mask_view.buf, 4)
-        finally:
-            PyBuffer_Release(&mask_view)
-    return _build_frame(opcode, data, fin, rsv, mask_bytes)
-
-
-cdef int _check_ranges(object opcode, object rsv) except -1:
-    # Raise the errors about opcode and rsv before those about mask_key.
-    cdef int overflow = 0
-    cdef long long value
-    value = PyLong_AsLongLongAndOverflow(_index(opcode, "opcode"), &overflow)
-    if overflow or not 0 <= value <= 15:
-        raise ValueError("opcode must be between 0 and 15")
-    value = PyLong_AsLongLongAndOverflow(_index(rsv, "rsv"), &overflow)
-    if overflow or value & ~0x70:
-        raise ValueError("rsv must be a combination of 0x40, 0x20, 0x10")
-    return 0
+    cdef unsigned char head1 = _check_header(opcode, rsv)
+    cdef unsigned char key[4]
+    cdef Py_buffer view
+    _get_data(data, &view)
+    try:
+        if mask_key is None:
+            return _serialize(head1, fin, &view, NULL)
+        _get_mask_key(mask_key, key)
+        return _serialize(head1, fin, &view, key)
+    finally:
+        PyBuffer_Release(&view)
 
 
 cdef class FrameWriter:
@@ -774,22 +768,28 @@ cdef class FrameWriter:
         """
         cdef Py_ssize_t pos
         cdef bytes pool
-        if not self._mask:
-            return _build_frame(opcode, data, fin, rsv, NULL)
-        pos = self._pos
-        if pos + 4 > PyBytes_GET_SIZE(self._pool):
-            # Look secrets.token_bytes up at call time, so tests can patch it.
-            pool = _draw_pool()
-            self._pool = pool
-            pos = 0
-        self._pos = pos + 4
-        return _build_frame(
-            opcode,
-            data,
-            fin,
-            rsv,
-            <const unsigned char*>PyBytes_AS_STRING(self._pool) + pos,
-        )
+        cdef const unsigned char* key = NULL
+        cdef unsigned char head1
+        cdef Py_buffer view
+        if self._mask:
+            # Like the pure twin, draw the key before checking the arguments.
+            pos = self._pos
+            if pos + 4 > PyBytes_GET_SIZE(self._pool):
+                # Look secrets.token_bytes up at call time, so tests can
+                # patch it.
+                self._pool = _draw_pool()
+                pos = 0
+            self._pos = pos + 4
+            # The local reference keeps the key alive even if the checks
+            # below run code that writes another frame and refills the pool.
+            pool = self._pool
+            key = <const unsigned char*>PyBytes_AS_STRING(pool) + pos
+        head1 = _check_header(opcode, rsv)
+        _get_data(data, &view)
+        try:
+            return _serialize(head1, fin, &view, key)
+        finally:
+            PyBuffer_Release(&view)
 
 
 cdef bytes _draw_pool():

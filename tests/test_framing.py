@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 import random
 import struct
 from unittest import mock
@@ -770,7 +771,90 @@ def test_build_frame_errors(framing_twin, args, exc_type, message):
     assert str(exc_info.value) == message
 
 
-# Differential tests: every framing_twin sees the same stream and must agree.
+def released_view(data):
+    view = memoryview(data)
+    view.release()
+    return view
+
+
+# Values of each argument of build_frame: valid ones first, then values that
+# are wrong in each possible way.
+BUILD_ARGUMENTS = {
+    "opcode": [1, Opcode.PING, 99, -1, 1 << 70, 1.0, "1", None],
+    "data": [
+        b"abc",
+        memoryview(b"aXbXc")[::2],
+        "text",
+        None,
+        12,
+        released_view(b"abc"),
+    ],
+    "fin": [True, 0],
+    "rsv": [0, 0x40, 0x80, -1, 1 << 70, "x", None, 1.5],
+    "mask_key": [
+        None,
+        MASK_KEY,
+        bytearray(MASK_KEY),
+        memoryview(MASK_KEY * 2)[::2],
+        b"abc",
+        bytearray(5),
+        "abcd",
+        1234,
+        released_view(MASK_KEY),
+    ],
+}
+
+
+def build_outcome(build, *args):
+    try:
+        return "returned", build(*args)
+    except Exception as exc:
+        return "raised", type(exc), str(exc)
+
+
+def test_build_frame_twins_check_arguments_in_the_same_order(framing_compiled):
+    # Every combination, so that many calls are wrong in two, three or four
+    # ways at once: both twins must report the same error first.
+    combinations = itertools.product(*BUILD_ARGUMENTS.values())
+    for args in combinations:
+        expected = build_outcome(PURE.build_frame, *args)
+        assert build_outcome(framing_compiled.build_frame, *args) == expected, args
+
+
+def test_frame_writer_twins_check_arguments_in_the_same_order(framing_compiled):
+    pool = bytes(index & 0xFF for index in range(PURE.MASK_POOL_SIZE))
+    for mask in (False, True):
+        arguments = [BUILD_ARGUMENTS[name] for name in ("opcode", "data", "fin", "rsv")]
+        for args in itertools.product(*arguments):
+            with mock.patch("secrets.token_bytes", return_value=pool):
+                expected = build_outcome(PURE.FrameWriter(mask=mask).write, *args)
+                writer = framing_compiled.FrameWriter(mask=mask)
+                assert build_outcome(writer.write, *args) == expected, (mask, args)
+
+
+PARSER_SETTINGS = {
+    "max_size": [None, 0, 2**64, -1, -(1 << 70), 1.5, "1"],
+    "allowed_rsv": [0, 0x70, 0x80, -1, "0", None],
+}
+
+
+def parser_outcome(framing_twin, max_size, allowed_rsv):
+    try:
+        parser = framing_twin.FrameParser(
+            mask=False, max_size=max_size, allowed_rsv=allowed_rsv
+        )
+    except Exception as exc:
+        return "raised", type(exc), str(exc)
+    return "returned", parser.max_size, parser.allowed_rsv
+
+
+def test_frame_parser_twins_check_settings_in_the_same_order(framing_compiled):
+    for max_size, allowed_rsv in itertools.product(*PARSER_SETTINGS.values()):
+        expected = parser_outcome(PURE, max_size, allowed_rsv)
+        assert parser_outcome(framing_compiled, max_size, allowed_rsv) == expected
+
+
+# Differential tests: every twin sees the same stream and must agree.
 
 
 def run_stream(framing_twin, chunks, *, mask, max_size, allowed_rsv, modes):

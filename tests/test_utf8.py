@@ -21,7 +21,10 @@ import random
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from tests.twins import compiled_modules
+from tests.twins import compiled_modules, pure
+
+
+PURE = pure("utf8")
 
 
 # Outcomes: None if valid, else a tuple describing the exception.
@@ -445,6 +448,37 @@ def test_set_implementation_rejects_unknown_names(module):
         module._set_implementation("sse9")
     assert module.IMPLEMENTATION == before
     assert module.IMPLEMENTATION in module._supported_implementations()
+
+
+# Differential tests: arguments wrong in several ways at once.
+
+
+class Unbooleanable:
+    def __bool__(self):
+        raise ZeroDivisionError("no truth value")
+
+
+BAD_DATA = ["text", 42, None, b"\xff", b"ok\xe2", memoryview(b"\xed\xa0\x80")]
+FINALS = [False, True, 0, "", Unbooleanable()]
+
+
+def any_outcome(function, *args):
+    try:
+        function(*args)
+    except Exception as exc:
+        return outcome(exc)
+    return None
+
+
+def test_twins_check_arguments_in_the_same_order(utf8_compiled):
+    for data in BAD_DATA:
+        assert any_outcome(utf8_compiled.validate_utf8, data) == any_outcome(
+            PURE.validate_utf8, data
+        )
+        for final in FINALS:
+            expected = any_outcome(PURE.Utf8Validator().feed, data, final)
+            got = any_outcome(utf8_compiled.Utf8Validator().feed, data, final)
+            assert got == expected, (data, final)
 
 
 # Differential tests: random valid and corrupted UTF-8.
