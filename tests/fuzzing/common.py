@@ -181,13 +181,8 @@ def kernels(mode: str) -> Iterator[None]:
     protocol created within the block.
 
     """
-    names = {
-        "framing": ["FrameParser", "FrameWriter", "build_frame"],
-        "utf8": ["validate_utf8", "Utf8Validator"],
-        "mask": ["apply_mask", "apply_mask_inplace"],
-    }
     with contextlib.ExitStack() as stack:
-        for kernel, attributes in names.items():
+        for kernel, attributes in _accel.API.items():
             pure, compiled = twins(kernel)
             module = pure if mode == "pure" else compiled
             if module is None:

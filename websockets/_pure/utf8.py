@@ -17,7 +17,11 @@ import codecs
 from ..typing import BytesLike
 
 
-__all__ = ["validate_utf8", "Utf8Validator"]
+__all__ = ["IMPLEMENTATION", "validate_utf8", "Utf8Validator"]
+
+
+IMPLEMENTATION = "python"
+"""Name of the validation loop: always ``"python"`` in this module."""
 
 
 def _as_buffer(data: BytesLike) -> BytesLike:
