@@ -987,7 +987,7 @@ class Protocol:
             self.start_discarding()
             return
         else:
-            # This can't happen because Frame.parse() validates opcodes.
+            # This can't happen: the frame parser rejects other opcodes.
             raise AssertionError(f"unexpected opcode: {opcode:02x}")
 
         self.events.append(frame)

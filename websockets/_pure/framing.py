@@ -40,7 +40,8 @@ READ_SIZE = 16384
 """Minimum free space that :meth:`FrameParser.get_buffer` offers."""
 
 SHRINK_THRESHOLD = 4 * 65536
-"""Above this capacity, the parser releases its buffer once it's empty."""
+"""Above this capacity, the parser moves the bytes it holds to a smaller
+buffer when they fill less than a quarter of it."""
 
 KEEP_CAPACITY = 0
 """Above this capacity, the parser releases its buffer as soon as it's empty.
