@@ -15,10 +15,10 @@
  * they only run where the instructions exist. Other compilers and
  * architectures (MSVC on ARM, GCC on aarch64, ...) only see the word loop.
  *
- * This header is included by every Cython kernel that cimports _xor.pxd.
- * All its state is `static`, so each extension module has its own copy of
- * the dispatch pointer; that's fine because selecting a loop never changes
- * the result, only the speed.
+ * Only websockets._speedups.mask includes this header, so the process has
+ * one dispatch pointer. The framing kernel masks through that module's
+ * ws_xor_mask(), which it gets from a capsule: both kernels always run the
+ * same loop.
  *
  * dst and src may be the same pointer (in-place masking) but must not
  * otherwise overlap.
@@ -29,7 +29,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 
 #if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
@@ -301,16 +300,13 @@ ws_xor_select(int impl)
     return 0;
 }
 
-/* Choose the variant named by WEBSOCKETS_MASK_IMPL if this CPU supports
-   it, else the fastest one. Modules that want to reject an invalid value
-   loudly must check the variable themselves. */
+/* Select the fastest variant that this CPU supports. This header only
+   detects; websockets._speedups.mask applies the WEBSOCKETS_MASK_IMPL
+   override, through ws_xor_select(), when it's imported. */
 static inline int
 ws_xor_init(void)
 {
-    int impl = ws_xor_lookup(getenv("WEBSOCKETS_MASK_IMPL"));
-    if (impl < 0 || !ws_xor_supported(impl)) {
-        impl = ws_xor_best();
-    }
+    int impl = ws_xor_best();
     ws_xor_select(impl);
     return impl;
 }

@@ -31,11 +31,14 @@ from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_CheckExact, PyBytes_FromSt
 from cpython.long cimport PyLong_AsLongLongAndOverflow, PyLong_AsUnsignedLongLong
 from cpython.number cimport PyNumber_Index
 from cpython.object cimport PyObject, PyObject_GenericSetAttr
+from cpython.pycapsule cimport PyCapsule_GetPointer
 from libc.string cimport memcpy, memmove
 
-from _xor cimport xor_mask_copy
+from _xor cimport xor_mask_fn
 
 import secrets as _secrets
+
+from websockets._speedups import mask as _mask
 
 from websockets.exceptions import PayloadTooBig, ProtocolError
 from websockets.frames import OPCODES, Frame
@@ -117,6 +120,11 @@ MASK_POOL_SIZE = C_MASK_POOL_SIZE
 
 cdef unsigned long long ULL_MAX = 0xFFFFFFFFFFFFFFFFULL
 cdef object _ULL_MAX_OBJECT = 0xFFFFFFFFFFFFFFFF
+
+# The XOR loop of the mask kernel, so that both kernels use the same one.
+cdef xor_mask_fn _xor_mask = <xor_mask_fn>PyCapsule_GetPointer(
+    _mask._XOR_MASK, b"websockets._speedups.mask._XOR_MASK"
+)
 
 cdef object _Frame = Frame
 cdef object _ProtocolError = ProtocolError
@@ -487,7 +495,7 @@ cdef class FrameParser:
         if self._mask:
             data = PyBytes_FromStringAndSize(NULL, <Py_ssize_t>length)
             # RFC 6455 §5.3: unmask while copying, in a single pass.
-            xor_mask_copy(
+            _xor_mask(
                 <unsigned char*>PyBytes_AS_STRING(data),
                 p + header,
                 <Py_ssize_t>length,
@@ -716,7 +724,7 @@ cdef bytes _serialize(unsigned char head1, object fin, Py_buffer* data,
         out[1] |= 0x80
         # RFC 6455 §5.3: the masking key follows the length.
         memcpy(out + header - 4, mask, 4)
-        xor_mask_copy(out + header, <const unsigned char*>data.buf, length, mask, 0)
+        _xor_mask(out + header, <const unsigned char*>data.buf, length, mask, 0)
     else:
         memcpy(out + header, data.buf, length)
     return frame
