@@ -1,11 +1,7 @@
 # cython: language_level=3
 """
-C declarations of the XOR masking loops (RFC 6455, section 5.3).
-
-Only ``mask.pyx`` cimports the loops from ``_xor_impl.h``: the process then
-has one copy of them and one choice of loop (AVX2, SSE2 or portable 64-bit
-words). ``mask.pyx`` exports :c:func:`ws_xor_mask` in a capsule, which the
-framing kernel calls through an :c:type:`xor_mask_fn` pointer.
+C declarations of the XOR masking loops (RFC 6455, section 5.3), from
+``_xor_impl.h``.
 
 ``ws_xor_mask(dst, src, length, mask, phase)`` computes
 ``dst[i] = src[i] ^ mask[(phase + i) % 4]``:
@@ -18,16 +14,12 @@ framing kernel calls through an :c:type:`xor_mask_fn` pointer.
 * ``dst`` and ``src`` may be equal but must not otherwise overlap;
 * it doesn't touch Python objects, so it may run without the GIL.
 
+The loop (AVX2, SSE2 or portable 64-bit words) is selected by ``mask.pyx``
+only, with ``ws_xor_select()``; it exports ``ws_xor_dispatch`` in a capsule,
+and ``framing.pyx`` passes that to ``ws_xor_share()``: both kernels run the
+same loop.
+
 """
-
-ctypedef void (*xor_mask_fn)(
-    unsigned char* dst,
-    const unsigned char* src,
-    Py_ssize_t length,
-    const unsigned char* mask,
-    Py_ssize_t phase,
-) noexcept nogil
-
 
 cdef extern from "_xor_impl.h" nogil:
     enum:
@@ -35,6 +27,14 @@ cdef extern from "_xor_impl.h" nogil:
         WS_XOR_SSE2
         WS_XOR_AVX2
         WS_XOR_COUNT
+
+    ctypedef void (*ws_xor_fn_t)(
+        unsigned char* dst,
+        const unsigned char* src,
+        size_t length,
+        const unsigned char* mask,
+    )
+    ws_xor_fn_t* ws_xor_dispatch
 
     void ws_xor_mask(
         unsigned char* dst,
@@ -48,3 +48,4 @@ cdef extern from "_xor_impl.h" nogil:
     int ws_xor_supported(int impl)
     int ws_xor_select(int impl)
     int ws_xor_current()
+    void ws_xor_share(ws_xor_fn_t* dispatch)

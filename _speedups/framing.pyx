@@ -34,7 +34,7 @@ from cpython.object cimport PyObject, PyObject_GenericSetAttr
 from cpython.pycapsule cimport PyCapsule_GetPointer
 from libc.string cimport memcpy, memmove
 
-from _xor cimport xor_mask_fn
+from _xor cimport ws_xor_fn_t, ws_xor_mask, ws_xor_share
 
 import secrets as _secrets
 
@@ -121,10 +121,10 @@ MASK_POOL_SIZE = C_MASK_POOL_SIZE
 cdef unsigned long long ULL_MAX = 0xFFFFFFFFFFFFFFFFULL
 cdef object _ULL_MAX_OBJECT = 0xFFFFFFFFFFFFFFFF
 
-# The XOR loop of the mask kernel, so that both kernels use the same one.
-cdef xor_mask_fn _xor_mask = <xor_mask_fn>PyCapsule_GetPointer(
-    _mask._XOR_MASK, b"websockets._speedups.mask._XOR_MASK"
-)
+# Run the XOR loop that the mask kernel selects: one choice for both.
+ws_xor_share(<ws_xor_fn_t*>PyCapsule_GetPointer(
+    _mask._XOR_DISPATCH, b"websockets._speedups.mask._XOR_DISPATCH"
+))
 
 cdef object _Frame = Frame
 cdef object _ProtocolError = ProtocolError
@@ -495,7 +495,7 @@ cdef class FrameParser:
         if self._mask:
             data = PyBytes_FromStringAndSize(NULL, <Py_ssize_t>length)
             # RFC 6455 §5.3: unmask while copying, in a single pass.
-            _xor_mask(
+            ws_xor_mask(
                 <unsigned char*>PyBytes_AS_STRING(data),
                 p + header,
                 <Py_ssize_t>length,
@@ -724,7 +724,7 @@ cdef bytes _serialize(unsigned char head1, object fin, Py_buffer* data,
         out[1] |= 0x80
         # RFC 6455 §5.3: the masking key follows the length.
         memcpy(out + header - 4, mask, 4)
-        _xor_mask(out + header, <const unsigned char*>data.buf, length, mask, 0)
+        ws_xor_mask(out + header, <const unsigned char*>data.buf, length, mask, 0)
     else:
         memcpy(out + header, data.buf, length)
     return frame

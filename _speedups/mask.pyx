@@ -10,8 +10,7 @@ module only validates arguments and finds the memory to work on.
 ``"word"``. It's the fastest one that the CPU supports, unless the
 ``WEBSOCKETS_MASK_IMPL`` environment variable names another one; see
 :func:`websockets._speedups.select_implementation`. The framing kernel masks
-with the same loop: it calls this module's XOR function, from the
-``_XOR_MASK`` capsule.
+with the same loop, which it finds through the ``_XOR_DISPATCH`` capsule.
 
 For tests and benchmarks, ``_supported_implementations()`` lists the loops
 that this CPU can run and ``_set_implementation(name)`` switches to one of
@@ -47,7 +46,7 @@ from cpython.pycapsule cimport PyCapsule_New
 
 from _xor cimport (
     WS_XOR_COUNT,
-    xor_mask_fn,
+    ws_xor_dispatch,
     ws_xor_lookup,
     ws_xor_mask,
     ws_xor_name,
@@ -280,8 +279,8 @@ IMPLEMENTATION = "word"
 
 select_implementation("mask", _supported_implementations(), _set_implementation)
 
-# For the framing kernel: masking through this pointer runs the loop chosen
-# here, including after _set_implementation().
-_XOR_MASK = PyCapsule_New(
-    <void*><xor_mask_fn>ws_xor_mask, b"websockets._speedups.mask._XOR_MASK", NULL
+# For the framing kernel: where this module stores the loop in use, so that
+# both kernels run the same loop, including after _set_implementation().
+_XOR_DISPATCH = PyCapsule_New(
+    <void*>ws_xor_dispatch, b"websockets._speedups.mask._XOR_DISPATCH", NULL
 )
