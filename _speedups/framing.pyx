@@ -170,6 +170,36 @@ cdef inline object _new_frame(
     return frame
 
 
+cdef inline Py_ssize_t _decode_length(
+    const unsigned char* p, Py_ssize_t available, unsigned long long* length
+) noexcept:
+    """
+    Decode the payload length of the frame at ``p``, with ``available >= 2``.
+
+    Return the size of the header up to the length included and store the
+    length, or return 0 if ``available`` bytes don't hold them yet. See
+    :func:`websockets._pure.framing._decode_length`.
+
+    """
+    cdef int i
+    length[0] = p[1] & 0x7F
+    if length[0] < 126:
+        return 2
+    if length[0] == 126:
+        if available < 4:
+            return 0
+        length[0] = (<unsigned long long>p[2] << 8) | p[3]
+        return 4
+    # RFC 6455 §5.2 says that the most significant bit MUST be 0. Like
+    # websockets, we don't check it: such a length is just huge.
+    if available < 10:
+        return 0
+    length[0] = 0
+    for i in range(2, 10):
+        length[0] = (length[0] << 8) | p[i]
+    return 10
+
+
 cdef object _index(object value, str name):
     try:
         return PyNumber_Index(value)
@@ -309,24 +339,13 @@ cdef class FrameParser:
         cdef Py_ssize_t available = self._end - self._start
         cdef const unsigned char* p
         cdef unsigned long long length
-        cdef Py_ssize_t header = 2
-        cdef int i
+        cdef Py_ssize_t header
         if available < 2:
             return 0
         p = <const unsigned char*>PyByteArray_AS_STRING(self._buffer) + self._start
-        length = p[1] & 0x7F
-        if length == 126:
-            header = 4
-            if available < header:
-                return 0
-            length = (<unsigned long long>p[2] << 8) | p[3]
-        elif length == 127:
-            header = 10
-            if available < header:
-                return 0
-            length = 0
-            for i in range(2, 10):
-                length = (length << 8) | p[i]
+        header = _decode_length(p, available, &length)
+        if header == 0:
+            return 0
         if p[1] & 0x80:
             header += 4
         # Saturate: the caller caps the reservation far below this.
@@ -453,29 +472,9 @@ cdef class FrameParser:
         if head1 & 0x70 & ~self._allowed_rsv:
             self._fail(_ProtocolError("reserved bits must be 0"))
 
-        length = head2 & 0x7F
-        header = 2
-        if length == 126:
-            header = 4
-            if available < 4:
-                return None
-            length = (<unsigned long long>p[2] << 8) | p[3]
-        elif length == 127:
-            # RFC 6455 §5.2 says that the most significant bit MUST be 0. Like
-            # websockets, we don't check it: such a length is just huge.
-            header = 10
-            if available < 10:
-                return None
-            length = (
-                (<unsigned long long>p[2] << 56)
-                | (<unsigned long long>p[3] << 48)
-                | (<unsigned long long>p[4] << 40)
-                | (<unsigned long long>p[5] << 32)
-                | (<unsigned long long>p[6] << 24)
-                | (<unsigned long long>p[7] << 16)
-                | (<unsigned long long>p[8] << 8)
-                | <unsigned long long>p[9]
-            )
+        header = _decode_length(p, available, &length)
+        if header == 0:
+            return None
 
         if head1 & 0x08:
             # RFC 6455 §5.5: control frames MUST have a payload length of 125
