@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import pytest
 
+# Certificates for TLS tests, defined once; see tests/certs.py.
+from .certs import certs, client_ssl, server_ssl  # noqa: F401
+
 # One set of twin fixtures for every kernel test; see tests/twins.py.
 from .twins import (  # noqa: F401
     framing_compiled,
