@@ -26,8 +26,18 @@ from cpython.bytearray cimport (
     PyByteArray_FromStringAndSize,
     PyByteArray_GET_SIZE,
 )
-from cpython.buffer cimport PyBUF_SIMPLE, PyBuffer_Release, PyObject_CheckBuffer, PyObject_GetBuffer
-from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_CheckExact, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
+from cpython.buffer cimport (
+    PyBUF_SIMPLE,
+    PyBuffer_Release,
+    PyObject_CheckBuffer,
+    PyObject_GetBuffer,
+)
+from cpython.bytes cimport (
+    PyBytes_AS_STRING,
+    PyBytes_CheckExact,
+    PyBytes_FromStringAndSize,
+    PyBytes_GET_SIZE,
+)
 from cpython.long cimport PyLong_AsLongLongAndOverflow, PyLong_AsUnsignedLongLong
 from cpython.number cimport PyNumber_Index
 from cpython.object cimport PyObject, PyObject_GenericSetAttr
@@ -104,7 +114,9 @@ cdef extern from *:
     """
     object ws_framing_new_instance(object cls, object args)
     bint ws_framing_find_slots(object cls, object names) except -1
-    object ws_framing_new_frame(object cls, object opcode, object data, unsigned char head1)
+    object ws_framing_new_frame(
+        object cls, object opcode, object data, unsigned char head1
+    )
 
 
 # Keep these values equal to the constants of websockets._pure.framing.
@@ -385,7 +397,11 @@ cdef class FrameParser:
                 PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
             try:
                 self._reserve(view.len)
-                memcpy(PyByteArray_AS_STRING(self._buffer) + self._end, view.buf, view.len)
+                memcpy(
+                    PyByteArray_AS_STRING(self._buffer) + self._end,
+                    view.buf,
+                    view.len,
+                )
                 self._end += view.len
             finally:
                 PyBuffer_Release(&view)
@@ -403,7 +419,6 @@ cdef class FrameParser:
         """
         cdef Py_ssize_t size
         cdef Py_ssize_t pending
-        cdef Py_ssize_t limit
         # The hint is validated but not followed; see the pure twin for why.
         PyNumber_Index(sizehint)
         size = READ_SIZE
@@ -502,7 +517,9 @@ cdef class FrameParser:
                 0,
             )
         else:
-            data = PyBytes_FromStringAndSize(<const char*>p + header, <Py_ssize_t>length)
+            data = PyBytes_FromStringAndSize(
+                <const char*>p + header, <Py_ssize_t>length
+            )
 
         self._consumed = header + <Py_ssize_t>length
         self._head1 = head1
@@ -557,7 +574,11 @@ cdef class FrameParser:
         cdef Py_ssize_t size, pos = 0
         cdef object frame
         cdef unsigned char head1
-        if not (self._start == self._end and not self._failed and PyBytes_CheckExact(data)):
+        if (
+            self._start != self._end
+            or self._failed
+            or not PyBytes_CheckExact(data)
+        ):
             self.feed(data)
             return self.parse_into(events, validate_text)
         # Nothing is buffered: parse straight from data, and copy only what

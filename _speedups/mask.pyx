@@ -40,7 +40,7 @@ from cpython.bytes cimport (
     PyBytes_GET_SIZE,
 )
 from cpython.exc cimport PyErr_Format
-from cpython.memoryview cimport PyMemoryView_Check, PyMemoryView_GET_BUFFER
+from cpython.memoryview cimport PyMemoryView_Check
 from cpython.object cimport Py_TYPE
 from cpython.pycapsule cimport PyCapsule_New
 
