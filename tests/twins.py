@@ -15,8 +15,8 @@ the two twins whenever the compiled one is built. So, in both modes:
 * the ``<kernel>_compiled`` fixtures run a test once per inner loop of the
   compiled twin, for tests that compare it with :func:`pure`.
 
-When the compiled twin isn't built, its parameters don't exist: the tests
-that compare the twins are absent, not vacuous. With
+When the compiled twin isn't built, the tests that need it are deselected:
+they're absent from the run, neither vacuous nor skipped. With
 ``WEBSOCKETS_REQUIRE_SPEEDUPS=1``, a missing compiled twin is a failure
 instead.
 
