@@ -15,10 +15,10 @@
  * they only run where the instructions exist. Other compilers and
  * architectures (MSVC on ARM, GCC on aarch64, ...) only see the word loop.
  *
- * This header is included by every Cython kernel that cimports _xor.pxd.
- * All its state is `static`, so each extension module has its own copy of
- * the dispatch pointer; that's fine because selecting a loop never changes
- * the result, only the speed.
+ * All its state is `static`, so each extension module that includes it has
+ * its own copy. websockets._speedups.mask selects the loop and exports where
+ * it stores it in a capsule; the framing kernel passes that to
+ * ws_xor_share(), so both kernels always run the same loop.
  *
  * dst and src may be the same pointer (in-place masking) but must not
  * otherwise overlap.
@@ -29,7 +29,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 
 #if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
@@ -284,10 +283,21 @@ ws_xor_function(int impl)
 static void ws_xor_resolve(unsigned char *, const unsigned char *, size_t,
                            const unsigned char *);
 
-/* The pointer starts at the resolver, which replaces it on first use.
+/* The loop in use starts at the resolver, which replaces it on first use.
    Concurrent first calls all store the same value, so the race is benign. */
-static ws_xor_fn_t ws_xor_dispatch = ws_xor_resolve;
+static ws_xor_fn_t ws_xor_loop = ws_xor_resolve;
 static int ws_xor_selected = -1;
+
+/* Where the loop in use is stored: this module's ws_xor_loop, or another
+   module's after ws_xor_share(). */
+static ws_xor_fn_t *ws_xor_dispatch = &ws_xor_loop;
+
+/* Use the loop that another module selects, from now on. */
+static inline void
+ws_xor_share(ws_xor_fn_t *dispatch)
+{
+    ws_xor_dispatch = dispatch;
+}
 
 /* Force a variant. Return 0 on success, -1 if it isn't supported here. */
 static inline int
@@ -297,20 +307,17 @@ ws_xor_select(int impl)
         return -1;
     }
     ws_xor_selected = impl;
-    ws_xor_dispatch = ws_xor_function(impl);
+    ws_xor_loop = ws_xor_function(impl);
     return 0;
 }
 
-/* Choose the variant named by WEBSOCKETS_MASK_IMPL if this CPU supports
-   it, else the fastest one. Modules that want to reject an invalid value
-   loudly must check the variable themselves. */
+/* Select the fastest variant that this CPU supports. This header only
+   detects; websockets._speedups.mask applies the WEBSOCKETS_MASK_IMPL
+   override, through ws_xor_select(), when it's imported. */
 static inline int
 ws_xor_init(void)
 {
-    int impl = ws_xor_lookup(getenv("WEBSOCKETS_MASK_IMPL"));
-    if (impl < 0 || !ws_xor_supported(impl)) {
-        impl = ws_xor_best();
-    }
+    int impl = ws_xor_best();
     ws_xor_select(impl);
     return impl;
 }
@@ -330,7 +337,7 @@ ws_xor_resolve(unsigned char *dst, const unsigned char *src, size_t n,
                const unsigned char *mask)
 {
     ws_xor_init();
-    ws_xor_dispatch(dst, src, n, mask);
+    ws_xor_loop(dst, src, n, mask);
 }
 
 /* dst[i] = src[i] ^ mask[(phase + i) % 4] for 0 <= i < n.
@@ -354,7 +361,7 @@ ws_xor_mask(unsigned char *dst, const unsigned char *src, Py_ssize_t n,
     if (n < WS_XOR_SMALL) {
         ws_xor_bytes(dst, src, (size_t)n, rot);
     } else {
-        ws_xor_dispatch(dst, src, (size_t)n, rot);
+        (*ws_xor_dispatch)(dst, src, (size_t)n, rot);
     }
 }
 

@@ -26,16 +26,29 @@ from cpython.bytearray cimport (
     PyByteArray_FromStringAndSize,
     PyByteArray_GET_SIZE,
 )
-from cpython.buffer cimport PyBUF_SIMPLE, PyBuffer_Release, PyObject_CheckBuffer, PyObject_GetBuffer
-from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_CheckExact, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
+from cpython.buffer cimport (
+    PyBUF_SIMPLE,
+    PyBuffer_Release,
+    PyObject_CheckBuffer,
+    PyObject_GetBuffer,
+)
+from cpython.bytes cimport (
+    PyBytes_AS_STRING,
+    PyBytes_CheckExact,
+    PyBytes_FromStringAndSize,
+    PyBytes_GET_SIZE,
+)
 from cpython.long cimport PyLong_AsLongLongAndOverflow, PyLong_AsUnsignedLongLong
 from cpython.number cimport PyNumber_Index
 from cpython.object cimport PyObject, PyObject_GenericSetAttr
+from cpython.pycapsule cimport PyCapsule_GetPointer
 from libc.string cimport memcpy, memmove
 
-from _xor cimport xor_mask_copy
+from _xor cimport ws_xor_fn_t, ws_xor_mask, ws_xor_share
 
 import secrets as _secrets
+
+from websockets._speedups import mask as _mask
 
 from websockets.exceptions import PayloadTooBig, ProtocolError
 from websockets.frames import OPCODES, Frame
@@ -101,7 +114,9 @@ cdef extern from *:
     """
     object ws_framing_new_instance(object cls, object args)
     bint ws_framing_find_slots(object cls, object names) except -1
-    object ws_framing_new_frame(object cls, object opcode, object data, unsigned char head1)
+    object ws_framing_new_frame(
+        object cls, object opcode, object data, unsigned char head1
+    )
 
 
 # Keep these values equal to the constants of websockets._pure.framing.
@@ -117,6 +132,11 @@ MASK_POOL_SIZE = C_MASK_POOL_SIZE
 
 cdef unsigned long long ULL_MAX = 0xFFFFFFFFFFFFFFFFULL
 cdef object _ULL_MAX_OBJECT = 0xFFFFFFFFFFFFFFFF
+
+# Run the XOR loop that the mask kernel selects: one choice for both.
+ws_xor_share(<ws_xor_fn_t*>PyCapsule_GetPointer(
+    _mask._XOR_DISPATCH, b"websockets._speedups.mask._XOR_DISPATCH"
+))
 
 cdef object _Frame = Frame
 cdef object _ProtocolError = ProtocolError
@@ -160,6 +180,36 @@ cdef inline object _new_frame(
     PyObject_GenericSetAttr(frame, _K_RSV2, True if head1 & 0x20 else False)
     PyObject_GenericSetAttr(frame, _K_RSV3, True if head1 & 0x10 else False)
     return frame
+
+
+cdef inline Py_ssize_t _decode_length(
+    const unsigned char* p, Py_ssize_t available, unsigned long long* length
+) noexcept:
+    """
+    Decode the payload length of the frame at ``p``, with ``available >= 2``.
+
+    Return the size of the header up to the length included and store the
+    length, or return 0 if ``available`` bytes don't hold them yet. See
+    :func:`websockets._pure.framing._decode_length`.
+
+    """
+    cdef int i
+    length[0] = p[1] & 0x7F
+    if length[0] < 126:
+        return 2
+    if length[0] == 126:
+        if available < 4:
+            return 0
+        length[0] = (<unsigned long long>p[2] << 8) | p[3]
+        return 4
+    # RFC 6455 §5.2 says that the most significant bit MUST be 0. Like
+    # websockets, we don't check it: such a length is just huge.
+    if available < 10:
+        return 0
+    length[0] = 0
+    for i in range(2, 10):
+        length[0] = (length[0] << 8) | p[i]
+    return 10
 
 
 cdef object _index(object value, str name):
@@ -301,24 +351,13 @@ cdef class FrameParser:
         cdef Py_ssize_t available = self._end - self._start
         cdef const unsigned char* p
         cdef unsigned long long length
-        cdef Py_ssize_t header = 2
-        cdef int i
+        cdef Py_ssize_t header
         if available < 2:
             return 0
         p = <const unsigned char*>PyByteArray_AS_STRING(self._buffer) + self._start
-        length = p[1] & 0x7F
-        if length == 126:
-            header = 4
-            if available < header:
-                return 0
-            length = (<unsigned long long>p[2] << 8) | p[3]
-        elif length == 127:
-            header = 10
-            if available < header:
-                return 0
-            length = 0
-            for i in range(2, 10):
-                length = (length << 8) | p[i]
+        header = _decode_length(p, available, &length)
+        if header == 0:
+            return 0
         if p[1] & 0x80:
             header += 4
         # Saturate: the caller caps the reservation far below this.
@@ -358,7 +397,11 @@ cdef class FrameParser:
                 PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
             try:
                 self._reserve(view.len)
-                memcpy(PyByteArray_AS_STRING(self._buffer) + self._end, view.buf, view.len)
+                memcpy(
+                    PyByteArray_AS_STRING(self._buffer) + self._end,
+                    view.buf,
+                    view.len,
+                )
                 self._end += view.len
             finally:
                 PyBuffer_Release(&view)
@@ -376,7 +419,6 @@ cdef class FrameParser:
         """
         cdef Py_ssize_t size
         cdef Py_ssize_t pending
-        cdef Py_ssize_t limit
         # The hint is validated but not followed; see the pure twin for why.
         PyNumber_Index(sizehint)
         size = READ_SIZE
@@ -445,29 +487,9 @@ cdef class FrameParser:
         if head1 & 0x70 & ~self._allowed_rsv:
             self._fail(_ProtocolError("reserved bits must be 0"))
 
-        length = head2 & 0x7F
-        header = 2
-        if length == 126:
-            header = 4
-            if available < 4:
-                return None
-            length = (<unsigned long long>p[2] << 8) | p[3]
-        elif length == 127:
-            # RFC 6455 §5.2 says that the most significant bit MUST be 0. Like
-            # websockets, we don't check it: such a length is just huge.
-            header = 10
-            if available < 10:
-                return None
-            length = (
-                (<unsigned long long>p[2] << 56)
-                | (<unsigned long long>p[3] << 48)
-                | (<unsigned long long>p[4] << 40)
-                | (<unsigned long long>p[5] << 32)
-                | (<unsigned long long>p[6] << 24)
-                | (<unsigned long long>p[7] << 16)
-                | (<unsigned long long>p[8] << 8)
-                | <unsigned long long>p[9]
-            )
+        header = _decode_length(p, available, &length)
+        if header == 0:
+            return None
 
         if head1 & 0x08:
             # RFC 6455 §5.5: control frames MUST have a payload length of 125
@@ -487,7 +509,7 @@ cdef class FrameParser:
         if self._mask:
             data = PyBytes_FromStringAndSize(NULL, <Py_ssize_t>length)
             # RFC 6455 §5.3: unmask while copying, in a single pass.
-            xor_mask_copy(
+            ws_xor_mask(
                 <unsigned char*>PyBytes_AS_STRING(data),
                 p + header,
                 <Py_ssize_t>length,
@@ -495,7 +517,9 @@ cdef class FrameParser:
                 0,
             )
         else:
-            data = PyBytes_FromStringAndSize(<const char*>p + header, <Py_ssize_t>length)
+            data = PyBytes_FromStringAndSize(
+                <const char*>p + header, <Py_ssize_t>length
+            )
 
         self._consumed = header + <Py_ssize_t>length
         self._head1 = head1
@@ -550,7 +574,11 @@ cdef class FrameParser:
         cdef Py_ssize_t size, pos = 0
         cdef object frame
         cdef unsigned char head1
-        if not (self._start == self._end and not self._failed and PyBytes_CheckExact(data)):
+        if (
+            self._start != self._end
+            or self._failed
+            or not PyBytes_CheckExact(data)
+        ):
             self.feed(data)
             return self.parse_into(events, validate_text)
         # Nothing is buffered: parse straight from data, and copy only what
@@ -630,65 +658,95 @@ cdef class FrameParser:
             frames.append(frame)
 
 
-cdef object _build_frame(object opcode, object data, object fin, object rsv,
-                         const unsigned char* mask):
-    # Serialize a frame; mask is NULL or points to a 4-byte masking key.
+# build_frame() and FrameWriter.write() check their arguments with the three
+# helpers below, called in the order of the pure twin's checks: opcode, rsv,
+# data, then mask_key. Each check is written once.
+
+
+cdef unsigned char _check_header(object opcode, object rsv) except? 0:
+    """Validate ``opcode`` then ``rsv``; return the first byte without FIN."""
     cdef int overflow = 0
     cdef long long op, bits
-    cdef Py_buffer data_view
-    cdef Py_ssize_t length, header, i
-    cdef unsigned char* out
-    cdef unsigned char head1
-
     op = PyLong_AsLongLongAndOverflow(_index(opcode, "opcode"), &overflow)
     if overflow or not 0 <= op <= 15:
         raise ValueError("opcode must be between 0 and 15")
     bits = PyLong_AsLongLongAndOverflow(_index(rsv, "rsv"), &overflow)
     if overflow or bits & ~0x70:
         raise ValueError("rsv must be a combination of 0x40, 0x20, 0x10")
+    return <unsigned char>bits | <unsigned char>op
 
+
+cdef int _get_data(object data, Py_buffer* view) except -1:
+    """Fill ``view`` with the payload's bytes; release it after use."""
     if not PyObject_CheckBuffer(data):
         raise TypeError(f"data must be a bytes-like object, not {type(data).__name__}")
     try:
-        PyObject_GetBuffer(data, &data_view, PyBUF_SIMPLE)
+        PyObject_GetBuffer(data, view, PyBUF_SIMPLE)
     except BufferError:
-        # Non-contiguous views can't export a simple buffer.
-        data = memoryview(data).tobytes()
-        PyObject_GetBuffer(data, &data_view, PyBUF_SIMPLE)
+        # Non-contiguous views can't export a simple buffer; view.obj keeps
+        # the copy alive.
+        PyObject_GetBuffer(memoryview(data).tobytes(), view, PyBUF_SIMPLE)
+    return 0
+
+
+cdef int _get_mask_key(object mask_key, unsigned char* key) except -1:
+    """Copy the 4 bytes of ``mask_key`` to ``key``."""
+    cdef Py_buffer view
+    if PyBytes_CheckExact(mask_key) and PyBytes_GET_SIZE(mask_key) == 4:
+        memcpy(key, PyBytes_AS_STRING(mask_key), 4)
+        return 0
+    if not PyObject_CheckBuffer(mask_key):
+        raise TypeError(
+            f"mask_key must be a bytes-like object or None, "
+            f"not {type(mask_key).__name__}"
+        )
     try:
-        length = data_view.len
-        # RFC 6455 §5.2: the payload length uses the minimal number of bytes.
-        if length < 126:
-            header = 2
-        elif length < 65536:
-            header = 4
-        else:
-            header = 10
-        if mask != NULL:
-            header += 4
-        frame = PyBytes_FromStringAndSize(NULL, header + length)
-        out = <unsigned char*>PyBytes_AS_STRING(frame)
-        head1 = (0x80 if fin else 0) | <unsigned char>bits | <unsigned char>op
-        out[0] = head1
-        if length < 126:
-            out[1] = <unsigned char>length
-        elif length < 65536:
-            out[1] = 126
-            out[2] = <unsigned char>(length >> 8)
-            out[3] = <unsigned char>length
-        else:
-            out[1] = 127
-            for i in range(8):
-                out[2 + i] = <unsigned char>((<unsigned long long>length) >> (56 - 8 * i))
-        if mask != NULL:
-            out[1] |= 0x80
-            # RFC 6455 §5.3: the masking key follows the length.
-            memcpy(out + header - 4, mask, 4)
-            xor_mask_copy(out + header, <const unsigned char*>data_view.buf, length, mask, 0)
-        else:
-            memcpy(out + header, data_view.buf, length)
+        PyObject_GetBuffer(mask_key, &view, PyBUF_SIMPLE)
+    except BufferError:
+        PyObject_GetBuffer(memoryview(mask_key).tobytes(), &view, PyBUF_SIMPLE)
+    try:
+        if view.len != 4:
+            raise ValueError("mask_key must be 4 bytes long")
+        memcpy(key, view.buf, 4)
     finally:
-        PyBuffer_Release(&data_view)
+        PyBuffer_Release(&view)
+    return 0
+
+
+cdef bytes _serialize(unsigned char head1, object fin, Py_buffer* data,
+                      const unsigned char* mask):
+    """Serialize a frame; ``mask`` is NULL or points to a 4-byte key."""
+    cdef Py_ssize_t length = data.len, header, i
+    cdef unsigned char* out
+    # RFC 6455 §5.2: the payload length uses the minimal number of bytes.
+    if length < 126:
+        header = 2
+    elif length < 65536:
+        header = 4
+    else:
+        header = 10
+    if mask != NULL:
+        header += 4
+    frame = PyBytes_FromStringAndSize(NULL, header + length)
+    out = <unsigned char*>PyBytes_AS_STRING(frame)
+    out[0] = (0x80 if fin else 0) | head1
+    if length < 126:
+        out[1] = <unsigned char>length
+    elif length < 65536:
+        out[1] = 126
+        out[2] = <unsigned char>(length >> 8)
+        out[3] = <unsigned char>length
+    else:
+        out[1] = 127
+        for i in range(8):
+            out[2 + i] = <unsigned char>((<unsigned long long>length) >> (56 - 8 * i))
+    if mask != NULL:
+        out[1] |= 0x80
+        # RFC 6455 §5.3: the masking key follows the length.
+        memcpy(out + header - 4, mask, 4)
+        ws_xor_mask(out + header, <const unsigned char*>data.buf, length, mask, 0)
+    else:
+        memcpy(out + header, data.buf, length)
     return frame
 
 
@@ -699,53 +757,17 @@ def build_frame(opcode, data, fin, rsv, mask_key):
     See :func:`websockets._pure.framing.build_frame`.
 
     """
-    cdef Py_buffer mask_view
-    cdef unsigned char mask_bytes[4]
-    if mask_key is None:
-        return _build_frame(opcode, data, fin, rsv, NULL)
-    # Validate the other arguments first, like the pure twin does.
-    _index(opcode, "opcode")
-    _index(rsv, "rsv")
-    if not PyObject_CheckBuffer(data):
-        return _build_frame(opcode, data, fin, rsv, NULL)
-    if PyBytes_CheckExact(mask_key):
-        if PyBytes_GET_SIZE(mask_key) != 4:
-            _check_ranges(opcode, rsv)
-            raise ValueError("mask_key must be 4 bytes long")
-        memcpy(mask_bytes, PyBytes_AS_STRING(mask_key), 4)
-    else:
-        if not PyObject_CheckBuffer(mask_key):
-            _check_ranges(opcode, rsv)
-            raise TypeError(
-                f"mask_key must be a bytes-like object or None, "
-                f"not {type(mask_key).__name__}"
-            )
-        try:
-            PyObject_GetBuffer(mask_key, &mask_view, PyBUF_SIMPLE)
-        except BufferError:
-            mask_key = memoryview(mask_key).tobytes()
-            PyObject_GetBuffer(mask_key, &mask_view, PyBUF_SIMPLE)
-        try:
-            if mask_view.len != 4:
-                _check_ranges(opcode, rsv)
-                raise ValueError("mask_key must be 4 bytes long")
-            memcpy(mask_bytes, mask_view.buf, 4)
-        finally:
-            PyBuffer_Release(&mask_view)
-    return _build_frame(opcode, data, fin, rsv, mask_bytes)
-
-
-cdef int _check_ranges(object opcode, object rsv) except -1:
-    # Raise the errors about opcode and rsv before those about mask_key.
-    cdef int overflow = 0
-    cdef long long value
-    value = PyLong_AsLongLongAndOverflow(_index(opcode, "opcode"), &overflow)
-    if overflow or not 0 <= value <= 15:
-        raise ValueError("opcode must be between 0 and 15")
-    value = PyLong_AsLongLongAndOverflow(_index(rsv, "rsv"), &overflow)
-    if overflow or value & ~0x70:
-        raise ValueError("rsv must be a combination of 0x40, 0x20, 0x10")
-    return 0
+    cdef unsigned char head1 = _check_header(opcode, rsv)
+    cdef unsigned char key[4]
+    cdef Py_buffer view
+    _get_data(data, &view)
+    try:
+        if mask_key is None:
+            return _serialize(head1, fin, &view, NULL)
+        _get_mask_key(mask_key, key)
+        return _serialize(head1, fin, &view, key)
+    finally:
+        PyBuffer_Release(&view)
 
 
 cdef class FrameWriter:
@@ -774,22 +796,28 @@ cdef class FrameWriter:
         """
         cdef Py_ssize_t pos
         cdef bytes pool
-        if not self._mask:
-            return _build_frame(opcode, data, fin, rsv, NULL)
-        pos = self._pos
-        if pos + 4 > PyBytes_GET_SIZE(self._pool):
-            # Look secrets.token_bytes up at call time, so tests can patch it.
-            pool = _draw_pool()
-            self._pool = pool
-            pos = 0
-        self._pos = pos + 4
-        return _build_frame(
-            opcode,
-            data,
-            fin,
-            rsv,
-            <const unsigned char*>PyBytes_AS_STRING(self._pool) + pos,
-        )
+        cdef const unsigned char* key = NULL
+        cdef unsigned char head1
+        cdef Py_buffer view
+        if self._mask:
+            # Like the pure twin, draw the key before checking the arguments.
+            pos = self._pos
+            if pos + 4 > PyBytes_GET_SIZE(self._pool):
+                # Look secrets.token_bytes up at call time, so tests can
+                # patch it.
+                self._pool = _draw_pool()
+                pos = 0
+            self._pos = pos + 4
+            # The local reference keeps the key alive even if the checks
+            # below run code that writes another frame and refills the pool.
+            pool = self._pool
+            key = <const unsigned char*>PyBytes_AS_STRING(pool) + pos
+        head1 = _check_header(opcode, rsv)
+        _get_data(data, &view)
+        try:
+            return _serialize(head1, fin, &view, key)
+        finally:
+            PyBuffer_Release(&view)
 
 
 cdef bytes _draw_pool():

@@ -8,8 +8,9 @@ module only validates arguments and finds the memory to work on.
 
 ``IMPLEMENTATION`` names the loop in use: ``"avx2"``, ``"sse2"`` or
 ``"word"``. It's the fastest one that the CPU supports, unless the
-``WEBSOCKETS_MASK_IMPL`` environment variable names another one, in which
-case importing this module fails if the CPU can't run it.
+``WEBSOCKETS_MASK_IMPL`` environment variable names another one; see
+:func:`websockets._speedups.select_implementation`. The framing kernel masks
+with the same loop, which it finds through the ``_XOR_DISPATCH`` capsule.
 
 For tests and benchmarks, ``_supported_implementations()`` lists the loops
 that this CPU can run and ``_set_implementation(name)`` switches to one of
@@ -39,12 +40,13 @@ from cpython.bytes cimport (
     PyBytes_GET_SIZE,
 )
 from cpython.exc cimport PyErr_Format
-from cpython.memoryview cimport PyMemoryView_Check, PyMemoryView_GET_BUFFER
+from cpython.memoryview cimport PyMemoryView_Check
 from cpython.object cimport Py_TYPE
+from cpython.pycapsule cimport PyCapsule_New
 
 from _xor cimport (
     WS_XOR_COUNT,
-    ws_xor_current,
+    ws_xor_dispatch,
     ws_xor_lookup,
     ws_xor_mask,
     ws_xor_name,
@@ -52,7 +54,7 @@ from _xor cimport (
     ws_xor_supported,
 )
 
-import os
+from websockets._speedups import select_implementation
 
 
 __all__ = ["IMPLEMENTATION", "apply_mask", "apply_mask_inplace"]
@@ -272,20 +274,13 @@ def _set_implementation(name):
     IMPLEMENTATION = name
 
 
-def _init_implementation():
-    """Honour ``WEBSOCKETS_MASK_IMPL`` loudly, else pick the fastest loop."""
-    global IMPLEMENTATION
-    name = os.environ.get("WEBSOCKETS_MASK_IMPL", "")
-    if name:
-        try:
-            _set_implementation(name)
-        except (ValueError, RuntimeError) as exc:
-            raise type(exc)(f"WEBSOCKETS_MASK_IMPL: {exc}") from None
-    else:
-        IMPLEMENTATION = ws_xor_name(ws_xor_current()).decode()
-
-
 IMPLEMENTATION = "word"
 """Name of the masking loop in use: ``"avx2"``, ``"sse2"`` or ``"word"``."""
 
-_init_implementation()
+select_implementation("mask", _supported_implementations(), _set_implementation)
+
+# For the framing kernel: where this module stores the loop in use, so that
+# both kernels run the same loop, including after _set_implementation().
+_XOR_DISPATCH = PyCapsule_New(
+    <void*>ws_xor_dispatch, b"websockets._speedups.mask._XOR_DISPATCH", NULL
+)

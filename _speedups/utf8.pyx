@@ -21,9 +21,9 @@ Three loops do the work:
   errors and classifies them like CPython.
 
 ``IMPLEMENTATION`` names the pre-pass in use: ``"avx2"`` or ``"word"`` (no
-pre-pass). The ``WEBSOCKETS_UTF8_IMPL`` environment variable, read at
-import, forces one of them when the CPU supports it; tests and benchmarks
-switch with ``_set_implementation()``.
+pre-pass). The ``WEBSOCKETS_UTF8_IMPL`` environment variable forces one of
+them; see :func:`websockets._speedups.select_implementation`. Tests and
+benchmarks switch with ``_set_implementation()``.
 
 """
 
@@ -37,7 +37,7 @@ from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 from libc.stdint cimport uint64_t
 from libc.string cimport memcpy
 
-import os
+from websockets._speedups import select_implementation
 
 
 __all__ = ["validate_utf8", "Utf8Validator", "IMPLEMENTATION"]
@@ -106,12 +106,7 @@ def _set_implementation(name):
     IMPLEMENTATION = name
 
 
-# The fastest pre-pass, unless WEBSOCKETS_UTF8_IMPL names a supported one.
-_set_implementation(
-    os.environ.get("WEBSOCKETS_UTF8_IMPL")
-    if os.environ.get("WEBSOCKETS_UTF8_IMPL") in _supported_implementations()
-    else _supported_implementations()[len(_supported_implementations()) - 1]
-)
+select_implementation("utf8", _supported_implementations(), _set_implementation)
 
 
 cdef inline int _check_char(

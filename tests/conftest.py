@@ -7,6 +7,19 @@ from __future__ import annotations
 
 import pytest
 
+# Certificates for TLS tests, defined once; see tests/certs.py.
+from .certs import certs, client_ssl, server_ssl  # noqa: F401
+
+# One set of twin fixtures for every kernel test; see tests/twins.py.
+from .twins import (  # noqa: F401
+    framing_compiled,
+    framing_twin,
+    mask_compiled,
+    mask_twin,
+    pytest_collection_modifyitems,
+    utf8_compiled,
+    utf8_twin,
+)
 from .upstream import (
     RELEASED_VERSION,
     Upstream,

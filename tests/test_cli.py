@@ -12,7 +12,6 @@ import os
 import pathlib
 import select
 import socket
-import ssl
 import subprocess
 import sys
 import threading
@@ -250,18 +249,8 @@ def test_server_closing_connection_ends_client():
             assert term.wait() == 0
 
 
-@pytest.fixture(scope="module")
-def tls_server_context():
-    import trustme
-
-    ca = trustme.CA()
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ca.issue_cert("127.0.0.1").configure_cert(context)
-    return context
-
-
-def test_self_signed_certificate_is_rejected(tls_server_context):
-    with run_server(ssl=tls_server_context) as port:
+def test_self_signed_certificate_is_rejected(server_ssl):
+    with run_server(ssl=server_ssl) as port:
         uri = f"wss://127.0.0.1:{port}/"
         with terminal(uri) as term:
             term.expect(f"Failed to connect to {uri}: ".encode())
@@ -269,8 +258,8 @@ def test_self_signed_certificate_is_rejected(tls_server_context):
             assert term.wait() == 1
 
 
-def test_insecure_skips_certificate_verification(tls_server_context):
-    with run_server(ssl=tls_server_context) as port:
+def test_insecure_skips_certificate_verification(server_ssl):
+    with run_server(ssl=server_ssl) as port:
         uri = f"wss://127.0.0.1:{port}/"
         with terminal("--insecure", uri) as term:
             term.expect(f"Connected to {uri}.\r\n".encode())

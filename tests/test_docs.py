@@ -185,11 +185,8 @@ async def test_basic_example_greets_the_client(tmp_path, port):
     assert await example.stop() == "< Alice\n> Hello Alice!\n"
 
 
-async def test_secure_example_greets_the_client_over_tls(tmp_path, port):
-    import trustme
-
-    ca = trustme.CA()
-    cert = ca.issue_cert("localhost", "127.0.0.1")
+async def test_secure_example_greets_the_client_over_tls(tmp_path, port, certs):
+    ca, cert, _, _ = certs
     # One file serves both: the server loads the key and the certificate
     # chain; the client trusts every certificate in it, including the CA's.
     (tmp_path / "localhost.pem").write_bytes(

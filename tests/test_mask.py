@@ -1,9 +1,11 @@
 """
 Tests for the masking kernel, both twins and every SIMD loop.
 
-Every test that takes the ``impl`` fixture runs once against the pure-Python
-twin and once per masking loop of the compiled twin that this CPU supports
-(``compiled-avx2``, ``compiled-sse2``, ``compiled-word``). The expected
+Every test that takes the ``mask_twin`` fixture (``tests/twins.py``) runs
+once against the pure-Python twin and once per masking loop of the compiled
+twin that this CPU supports (``compiled-avx2``, ``compiled-sse2``,
+``compiled-word``); tests that take ``mask_compiled`` compare each loop of the
+compiled twin with the pure twin. The expected
 values come from :func:`reference_mask`, written independently of both
 twins, and the expected errors are those of websockets 17.4's C
 ``websockets.speedups.apply_mask``.
@@ -20,35 +22,14 @@ import subprocess
 import sys
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
-from websockets._accel import REGISTRY
+from tests.twins import compiled_modules, pure
 
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
-PURE, COMPILED = REGISTRY["mask"]
-
-VARIANTS = list(COMPILED._supported_implementations()) if COMPILED else []
-DEFAULT_VARIANT = COMPILED.IMPLEMENTATION if COMPILED else None
-
-IMPLS = [("pure", PURE, None)] + [
-    (f"compiled-{variant}", COMPILED, variant) for variant in VARIANTS
-]
-
-
-@pytest.fixture(params=IMPLS, ids=[name for name, _, _ in IMPLS])
-def impl(request):
-    """Module under test, with the requested masking loop selected."""
-    _, module, variant = request.param
-    if variant is None:
-        yield module
-        return
-    module._set_implementation(variant)
-    try:
-        yield module
-    finally:
-        module._set_implementation(DEFAULT_VARIANT)
+PURE = pure("mask")
 
 
 # XOR-ing with one mask byte is a byte translation; slicing every fourth byte
@@ -80,11 +61,11 @@ def test_reference_mask_matches_definition():
 # Known vectors
 
 
-def test_rfc6455_hello_example(impl):
+def test_rfc6455_hello_example(mask_twin):
     # RFC 6455, section 5.7: "A single-frame masked text message" contains
     # "Hello" masked with 0x37 0xfa 0x21 0x3d.
     masked = b"\x7f\x9f\x4d\x51\x58"
-    assert impl.apply_mask(masked, b"\x37\xfa\x21\x3d") == b"Hello"
+    assert mask_twin.apply_mask(masked, b"\x37\xfa\x21\x3d") == b"Hello"
 
 
 @pytest.mark.parametrize(
@@ -98,18 +79,18 @@ def test_rfc6455_hello_example(impl):
         (b"\x00\xff\x00\xff", b"\xaa\xaa\x55\x55", b"\xaa\x55\x55\xaa"),
     ],
 )
-def test_apply_mask_known_vectors(impl, data, mask, expected):
-    assert impl.apply_mask(data, mask) == expected
+def test_apply_mask_known_vectors(mask_twin, data, mask, expected):
+    assert mask_twin.apply_mask(data, mask) == expected
 
 
-def test_apply_mask_is_an_involution(impl):
+def test_apply_mask_is_an_involution(mask_twin):
     data, mask = os.urandom(1000), os.urandom(4)
-    assert impl.apply_mask(impl.apply_mask(data, mask), mask) == data
+    assert mask_twin.apply_mask(mask_twin.apply_mask(data, mask), mask) == data
 
 
-def test_apply_mask_returns_new_bytes(impl):
+def test_apply_mask_returns_new_bytes(mask_twin):
     data = b"\x00" * 100
-    result = impl.apply_mask(data, b"\x00\x00\x00\x00")
+    result = mask_twin.apply_mask(data, b"\x00\x00\x00\x00")
     assert type(result) is bytes
     assert result == data
 
@@ -174,10 +155,10 @@ MASK = b"\x1f\x2e\x3d\x4c"
         "bytearray-subclass",
     ],
 )
-def test_apply_mask_accepts_data_type(impl, data, raw):
+def test_apply_mask_accepts_data_type(mask_twin, data, raw):
     # Views of any shape, format or stride pattern are masked as their
     # bytes in C order, like websockets.speedups.apply_mask.
-    assert impl.apply_mask(data, MASK) == reference_mask(raw, MASK)
+    assert mask_twin.apply_mask(data, MASK) == reference_mask(raw, MASK)
 
 
 @pytest.mark.parametrize(
@@ -203,18 +184,18 @@ def test_apply_mask_accepts_data_type(impl, data, raw):
         "bytearray-subclass",
     ],
 )
-def test_apply_mask_accepts_mask_type(impl, mask):
+def test_apply_mask_accepts_mask_type(mask_twin, mask):
     expected = reference_mask(DATA, memoryview(mask).tobytes())
-    assert impl.apply_mask(DATA, mask) == expected
+    assert mask_twin.apply_mask(DATA, mask) == expected
 
 
-def test_apply_mask_accepts_keyword_arguments(impl):
-    assert impl.apply_mask(data=DATA, mask=MASK) == reference_mask(DATA, MASK)
+def test_apply_mask_accepts_keyword_arguments(mask_twin):
+    assert mask_twin.apply_mask(data=DATA, mask=MASK) == reference_mask(DATA, MASK)
 
 
-def test_apply_mask_does_not_modify_its_arguments(impl):
+def test_apply_mask_does_not_modify_its_arguments(mask_twin):
     data, mask = bytearray(DATA), bytearray(MASK)
-    impl.apply_mask(data, mask)
+    mask_twin.apply_mask(data, mask)
     assert data == DATA
     assert mask == MASK
 
@@ -287,9 +268,9 @@ BAD_APPLY_MASK = [
     BAD_APPLY_MASK,
     ids=[f"{i}-{exc.__name__}" for i, (_, _, exc, _) in enumerate(BAD_APPLY_MASK)],
 )
-def test_apply_mask_rejects_bad_input(impl, data, mask, exc_type, message):
+def test_apply_mask_rejects_bad_input(mask_twin, data, mask, exc_type, message):
     with pytest.raises(exc_type) as raised:
-        impl.apply_mask(data, mask)
+        mask_twin.apply_mask(data, mask)
     assert type(raised.value) is exc_type
     assert str(raised.value) == message
 
@@ -297,41 +278,41 @@ def test_apply_mask_rejects_bad_input(impl, data, mask, exc_type, message):
 # In-place masking
 
 
-def test_apply_mask_inplace_rfc6455_hello_example(impl):
+def test_apply_mask_inplace_rfc6455_hello_example(mask_twin):
     buffer = bytearray(b"\x7f\x9f\x4d\x51\x58")
-    assert impl.apply_mask_inplace(buffer, b"\x37\xfa\x21\x3d") is None
+    assert mask_twin.apply_mask_inplace(buffer, b"\x37\xfa\x21\x3d") is None
     assert buffer == b"Hello"
 
 
 @pytest.mark.parametrize("offset", list(range(-9, 10)) + [2**31, 2**62 + 1, -(2**63)])
-def test_apply_mask_inplace_applies_offset_modulo_4(impl, offset):
+def test_apply_mask_inplace_applies_offset_modulo_4(mask_twin, offset):
     data = os.urandom(77)
     buffer = bytearray(data)
-    impl.apply_mask_inplace(buffer, MASK, offset)
+    mask_twin.apply_mask_inplace(buffer, MASK, offset)
     assert buffer == reference_mask(data, MASK, offset % 4)
 
 
-def test_apply_mask_inplace_accepts_offset_as_keyword(impl):
+def test_apply_mask_inplace_accepts_offset_as_keyword(mask_twin):
     buffer = bytearray(DATA)
-    impl.apply_mask_inplace(buffer=buffer, mask=MASK, offset=3)
+    mask_twin.apply_mask_inplace(buffer=buffer, mask=MASK, offset=3)
     assert buffer == reference_mask(DATA, MASK, 3)
 
 
 @pytest.mark.parametrize("size", [0, 1, 5, 33, 200, 4099])
-def test_apply_mask_inplace_in_pieces_matches_apply_mask(impl, size):
+def test_apply_mask_inplace_in_pieces_matches_apply_mask(mask_twin, size):
     # A parser may unmask a payload as it arrives; each piece starts at its
     # position in the payload.
     data = os.urandom(size)
     buffer = bytearray(data)
     cuts = sorted(random.Random(size).sample(range(size + 1), min(size + 1, 6)))
     for start, end in zip([0] + cuts, cuts + [size], strict=True):
-        impl.apply_mask_inplace(memoryview(buffer)[start:end], MASK, start)
-    assert buffer == impl.apply_mask(data, MASK)
+        mask_twin.apply_mask_inplace(memoryview(buffer)[start:end], MASK, start)
+    assert buffer == mask_twin.apply_mask(data, MASK)
 
 
-def test_apply_mask_inplace_touches_only_its_view(impl):
+def test_apply_mask_inplace_touches_only_its_view(mask_twin):
     buffer = bytearray(b"\x00" * 64)
-    impl.apply_mask_inplace(memoryview(buffer)[3:61], b"\xff\xff\xff\xff")
+    mask_twin.apply_mask_inplace(memoryview(buffer)[3:61], b"\xff\xff\xff\xff")
     assert buffer == b"\x00" * 3 + b"\xff" * 58 + b"\x00" * 3
 
 
@@ -354,9 +335,9 @@ def test_apply_mask_inplace_touches_only_its_view(impl):
         "memoryview-array",
     ],
 )
-def test_apply_mask_inplace_accepts_buffer_type(impl, make_buffer):
+def test_apply_mask_inplace_accepts_buffer_type(mask_twin, make_buffer):
     buffer = make_buffer(DATA)
-    impl.apply_mask_inplace(buffer, MASK, 1)
+    mask_twin.apply_mask_inplace(buffer, MASK, 1)
     assert memoryview(buffer).tobytes() == reference_mask(DATA, MASK, 1)
 
 
@@ -370,9 +351,9 @@ def test_apply_mask_inplace_accepts_buffer_type(impl, make_buffer):
     ],
     ids=["bytearray", "memoryview", "memoryview-non-contiguous", "bytes-subclass"],
 )
-def test_apply_mask_inplace_accepts_mask_type(impl, mask):
+def test_apply_mask_inplace_accepts_mask_type(mask_twin, mask):
     buffer = bytearray(DATA)
-    impl.apply_mask_inplace(buffer, mask, 2)
+    mask_twin.apply_mask_inplace(buffer, mask, 2)
     assert buffer == reference_mask(DATA, MASK, 2)
 
 
@@ -488,11 +469,11 @@ BAD_APPLY_MASK_INPLACE = [
     ],
 )
 def test_apply_mask_inplace_rejects_bad_input(
-    impl, buffer, mask, offset, exc_type, message
+    mask_twin, buffer, mask, offset, exc_type, message
 ):
     before = bytes(buffer) if isinstance(buffer, bytearray) else None
     with pytest.raises(exc_type) as raised:
-        impl.apply_mask_inplace(buffer, mask, offset)
+        mask_twin.apply_mask_inplace(buffer, mask, offset)
     assert type(raised.value) is exc_type
     assert str(raised.value) == message
     if before is not None:
@@ -534,21 +515,23 @@ def outcome(func, *args):
     return "returned", result, None
 
 
-@pytest.mark.parametrize(
-    "name, module, variant", IMPLS, ids=[name for name, _, _ in IMPLS]
-)
-def test_twins_fail_identically(name, module, variant):
+def test_twins_fail_identically(mask_compiled):
     # Every combination of odd arguments gives the same outcome, including
-    # the exception type and message, as the pure-Python reference.
+    # the exception type and message, as the pure-Python reference. Most
+    # combinations are wrong in two or three ways at once: the twins must
+    # check them in the same order.
     for data in BAD_OBJECTS:
         for mask in BAD_OBJECTS:
-            assert outcome(module.apply_mask, data, mask) == outcome(
+            assert outcome(mask_compiled.apply_mask, data, mask) == outcome(
                 PURE.apply_mask, data, mask
             )
             for buffer in (data, bytearray(b"xyz")):
-                got = outcome(module.apply_mask_inplace, buffer, mask, 5)
-                expected = outcome(PURE.apply_mask_inplace, buffer, mask, 5)
-                assert got == expected
+                for offset in (5, 1.5, 2**63):
+                    got = outcome(
+                        mask_compiled.apply_mask_inplace, buffer, mask, offset
+                    )
+                    expected = outcome(PURE.apply_mask_inplace, buffer, mask, offset)
+                    assert got == expected
 
 
 # Differential tests: every size and alignment, every loop
@@ -565,7 +548,7 @@ SIZES = sorted(
 )
 
 
-def test_apply_mask_matches_reference_at_every_size_and_alignment(impl):
+def test_apply_mask_matches_reference_at_every_size_and_alignment(mask_twin):
     rng = random.Random(6455)
     # The padding lets memoryview slices start at every offset 0-7 of the
     # allocation, so the SIMD loops see unaligned heads and tails.
@@ -575,12 +558,14 @@ def test_apply_mask_matches_reference_at_every_size_and_alignment(impl):
         for start in range(8):
             view = memoryview(backing)[start : start + size]
             expected = reference_mask(view, mask)
-            assert impl.apply_mask(view, mask) == expected, (size, start)
+            assert mask_twin.apply_mask(view, mask) == expected, (size, start)
             if start == 0:
-                assert impl.apply_mask(bytes(view), mask) == expected, size
+                assert mask_twin.apply_mask(bytes(view), mask) == expected, size
 
 
-def test_apply_mask_inplace_matches_reference_at_every_size_alignment_and_phase(impl):
+def test_apply_mask_inplace_matches_reference_at_every_size_alignment_and_phase(
+    mask_twin,
+):
     rng = random.Random(5_3)
     backing = bytearray(rng.randbytes(max(SIZES) + 8))
     for size in SIZES:
@@ -590,76 +575,56 @@ def test_apply_mask_inplace_matches_reference_at_every_size_alignment_and_phase(
             window = memoryview(backing)[start : start + size]
             original = window.tobytes()
             expected = reference_mask(original, mask, phase)
-            impl.apply_mask_inplace(window, mask, phase)
+            mask_twin.apply_mask_inplace(window, mask, phase)
             assert window.tobytes() == expected, (size, start, phase)
             # Unmasking restores the data, and bytes outside the window
             # are untouched, as the next round checks.
-            impl.apply_mask_inplace(window, mask, phase)
+            mask_twin.apply_mask_inplace(window, mask, phase)
             assert window.tobytes() == original, (size, start, phase)
         if size <= 4096:
             buffer = bytearray(original)
-            impl.apply_mask_inplace(buffer, mask, size)
+            mask_twin.apply_mask_inplace(buffer, mask, size)
             assert buffer == reference_mask(original, mask, size % 4), size
 
 
-@pytest.mark.parametrize(
-    "name, module, variant", IMPLS, ids=[name for name, _, _ in IMPLS]
+def test_twins_agree_on_random_sizes(mask_compiled):
+    rng = random.Random(f"twins-{mask_compiled.IMPLEMENTATION}")
+    source = rng.randbytes((2 << 20) + 8)
+    for _ in range(80):
+        size = rng.choice(
+            [rng.randrange(64), rng.randrange(4096), rng.randrange(2 << 20)]
+        )
+        start = rng.randrange(8)
+        phase = rng.randrange(-8, 8)
+        mask = rng.randbytes(4)
+        backing = bytearray(source[: size + 8])
+        view = memoryview(backing)[start : start + size]
+        assert mask_compiled.apply_mask(view, mask) == PURE.apply_mask(view, mask)
+        expected = bytearray(view)
+        PURE.apply_mask_inplace(expected, mask, phase)
+        mask_compiled.apply_mask_inplace(view, mask, phase)
+        assert view == expected
+
+
+@settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
-def test_twins_agree_on_random_sizes(name, module, variant):
-    if variant is not None:
-        module._set_implementation(variant)
-    try:
-        rng = random.Random(f"twins-{name}")
-        source = rng.randbytes((2 << 20) + 8)
-        for _ in range(80):
-            size = rng.choice(
-                [rng.randrange(64), rng.randrange(4096), rng.randrange(2 << 20)]
-            )
-            start = rng.randrange(8)
-            phase = rng.randrange(-8, 8)
-            mask = rng.randbytes(4)
-            backing = bytearray(source[: size + 8])
-            view = memoryview(backing)[start : start + size]
-            if variant is None:
-                # Comparing the pure twin with itself would prove nothing.
-                expected = bytearray(reference_mask(view, mask, phase))
-                assert module.apply_mask(view, mask) == reference_mask(view, mask)
-            else:
-                expected = bytearray(view)
-                PURE.apply_mask_inplace(expected, mask, phase)
-                assert module.apply_mask(view, mask) == PURE.apply_mask(view, mask)
-            module.apply_mask_inplace(view, mask, phase)
-            assert view == expected
-    finally:
-        if variant is not None:
-            module._set_implementation(DEFAULT_VARIANT)
-
-
-@settings(max_examples=300, deadline=None)
 @given(
     data=st.binary(max_size=600),
     mask=st.binary(min_size=4, max_size=4),
     start=st.integers(min_value=0, max_value=7),
     offset=st.integers(min_value=-(2**63), max_value=2**63 - 1),
 )
-def test_property_all_implementations_agree(data, mask, start, offset):
-    # Hypothesis doesn't mix with function-scoped fixtures, so this test
-    # walks through the implementations itself.
+def test_property_matches_reference(mask_twin, data, mask, start, offset):
+    # The fixture keeps the same twin and loop for every example.
     backing = bytearray(8) + bytearray(data)
     view = memoryview(backing)[start : start + len(data)]
-    expected = reference_mask(view, mask)
-    expected_inplace = reference_mask(view, mask, offset % 4)
-    for _, module, variant in IMPLS:
-        if variant is not None:
-            module._set_implementation(variant)
-        try:
-            assert module.apply_mask(view, mask) == expected
-            buffer = bytearray(view)
-            module.apply_mask_inplace(buffer, mask, offset)
-            assert buffer == expected_inplace
-        finally:
-            if variant is not None:
-                module._set_implementation(DEFAULT_VARIANT)
+    assert mask_twin.apply_mask(view, mask) == reference_mask(view, mask)
+    buffer = bytearray(view)
+    mask_twin.apply_mask_inplace(buffer, mask, offset)
+    assert buffer == reference_mask(view, mask, offset % 4)
 
 
 # Choosing the masking loop
@@ -669,38 +634,41 @@ def test_pure_implementation_name():
     assert PURE.IMPLEMENTATION == "python"
 
 
-def test_compiled_implementation_is_the_fastest_supported_loop():
-    # Also sanity-checks the variant list in pure mode: it must be empty.
-    if COMPILED is None:
-        assert VARIANTS == []
-        return
-    assert set(VARIANTS) <= {"word", "sse2", "avx2"}
-    assert VARIANTS[0] == "word"
+@pytest.mark.parametrize("module", compiled_modules("mask"))
+def test_compiled_implementation_is_the_fastest_supported_loop(module):
+    variants = module._supported_implementations()
+    assert set(variants) <= {"word", "sse2", "avx2"}
+    assert variants[0] == "word"
     forced = os.environ.get("WEBSOCKETS_MASK_IMPL")
-    assert COMPILED.IMPLEMENTATION == (forced or VARIANTS[-1])
+    assert module.IMPLEMENTATION == (forced or variants[-1])
 
 
-def test_set_implementation_switches_loop(impl):
-    if impl is PURE:
-        assert not hasattr(PURE, "_set_implementation")
-        return
-    for variant in VARIANTS:
-        impl._set_implementation(variant)
-        assert impl.IMPLEMENTATION == variant
-        assert impl.apply_mask(DATA, MASK) == reference_mask(DATA, MASK)
+@pytest.mark.parametrize("module", compiled_modules("mask"))
+def test_set_implementation_switches_loop(module):
+    previous = module.IMPLEMENTATION
+    try:
+        for variant in module._supported_implementations():
+            module._set_implementation(variant)
+            assert module.IMPLEMENTATION == variant
+            assert module.apply_mask(DATA, MASK) == reference_mask(DATA, MASK)
+    finally:
+        module._set_implementation(previous)
+
+
+def test_pure_twin_has_one_loop():
+    assert not hasattr(PURE, "_set_implementation")
+    assert not hasattr(PURE, "_supported_implementations")
 
 
 @pytest.mark.parametrize("name", ["", "AVX2", "avx512", "neon", "python", None, 2])
-def test_set_implementation_rejects_unknown_loop(impl, name):
-    if impl is PURE:
-        return
-    before = impl.IMPLEMENTATION
+def test_set_implementation_rejects_unknown_loop(mask_compiled, name):
+    before = mask_compiled.IMPLEMENTATION
     with pytest.raises(ValueError) as raised:
-        impl._set_implementation(name)
+        mask_compiled._set_implementation(name)
     assert str(raised.value) == (
         f"unknown mask implementation {name!r}: expected 'word', 'sse2' or 'avx2'"
     )
-    assert impl.IMPLEMENTATION == before
+    assert mask_compiled.IMPLEMENTATION == before
 
 
 def run_with_mask_impl(value):
@@ -711,28 +679,27 @@ def run_with_mask_impl(value):
         "print(m.IMPLEMENTATION, m.apply_mask(bytes(100), b'\\x01\\x02\\x03\\x04').hex())"
     )
     return subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
-def test_environment_variable_forces_each_loop():
+@pytest.mark.parametrize("module", compiled_modules("mask"))
+def test_environment_variable_forces_each_loop(module):
     # One subprocess per variant, since the variable is read at import time.
-    # Without the compiled twin there's nothing to force: the pure twin
-    # ignores the variable.
-    if COMPILED is None:
-        assert PURE.IMPLEMENTATION == "python"
-        return
     expected = bytes.fromhex("01020304") * 25
-    for variant in VARIANTS:
+    for variant in module._supported_implementations():
         process = run_with_mask_impl(variant)
         assert process.returncode == 0, process.stderr
         assert process.stdout.split() == [variant, expected.hex()]
 
 
-def test_environment_variable_rejects_unknown_loop():
-    if COMPILED is None:
-        assert PURE.IMPLEMENTATION == "python"
-        return
+@pytest.mark.parametrize("module", compiled_modules("mask"))
+def test_environment_variable_rejects_unknown_loop(module):
     process = run_with_mask_impl("avx1024")
     assert process.returncode == 1
     assert process.stderr.strip().splitlines()[-1] == (

@@ -1,6 +1,9 @@
 """
 Tests for the utf8 kernel: both twins against CPython's UTF-8 decoder.
 
+Tests that take the ``utf8_twin`` fixture (``tests/twins.py``) run with the
+pure twin and with each vectorised pre-pass of the compiled twin.
+
 The decoder is the oracle: ``bytes.decode("utf-8")`` for
 :func:`validate_utf8` and ``codecs.getincrementaldecoder("utf-8")()`` for
 :class:`Utf8Validator`. Every comparison covers the exception type and its
@@ -18,32 +21,10 @@ import random
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from websockets._accel import REGISTRY
+from tests.twins import compiled_modules, pure
 
 
-PURE, COMPILED = REGISTRY["utf8"]
-
-
-def _twins():
-    yield pytest.param((PURE, None), id="pure")
-    if COMPILED is not None:
-        # Each vectorised pre-pass this CPU supports, and the scalar loops.
-        for impl in COMPILED._supported_implementations():
-            yield pytest.param((COMPILED, impl), id=f"compiled-{impl}")
-
-
-@pytest.fixture(params=list(_twins()))
-def twin(request):
-    module, impl = request.param
-    if impl is None:
-        yield module
-        return
-    previous = module.IMPLEMENTATION
-    module._set_implementation(impl)
-    try:
-        yield module
-    finally:
-        module._set_implementation(previous)
+PURE = pure("utf8")
 
 
 # Outcomes: None if valid, else a tuple describing the exception.
@@ -86,9 +67,9 @@ def oracle_incremental(chunks, final=True):
     ]
 
 
-def incremental(twin, chunks, final=True):
+def incremental(utf8_twin, chunks, final=True):
     """Outcome of each feed() call, going on after errors."""
-    validator = twin.Utf8Validator()
+    validator = utf8_twin.Utf8Validator()
     last = len(chunks) - 1
     return [
         call(validator.feed, chunk, final and index == last)
@@ -96,14 +77,14 @@ def incremental(twin, chunks, final=True):
     ]
 
 
-def check(twin, data):
+def check(utf8_twin, data):
     """Compare validate_utf8() to bytes.decode()."""
-    assert call(twin.validate_utf8, data) == oracle(data)
+    assert call(utf8_twin.validate_utf8, data) == oracle(data)
 
 
-def check_incremental(twin, chunks, final=True):
+def check_incremental(utf8_twin, chunks, final=True):
     """Compare Utf8Validator.feed() to the incremental decoder."""
-    assert incremental(twin, chunks, final) == oracle_incremental(chunks, final)
+    assert incremental(utf8_twin, chunks, final) == oracle_incremental(chunks, final)
 
 
 def splits(data, fragments):
@@ -264,13 +245,13 @@ INVALID = [
 
 
 @pytest.mark.parametrize("data", VALID)
-def test_validate_accepts_valid_utf8(twin, data):
-    assert twin.validate_utf8(data) is None
+def test_validate_accepts_valid_utf8(utf8_twin, data):
+    assert utf8_twin.validate_utf8(data) is None
 
 
 @pytest.mark.parametrize("data", INVALID)
-def test_validate_rejects_invalid_utf8_like_decode(twin, data):
-    result = call(twin.validate_utf8, data)
+def test_validate_rejects_invalid_utf8_like_decode(utf8_twin, data):
+    result = call(utf8_twin.validate_utf8, data)
     assert result is not None
     assert result == oracle(data)
 
@@ -293,9 +274,9 @@ def test_validate_rejects_invalid_utf8_like_decode(twin, data):
         (b"\xed\xa0", 0, 1, "invalid continuation byte"),
     ],
 )
-def test_validate_reports_position_and_reason(twin, data, start, end, reason):
+def test_validate_reports_position_and_reason(utf8_twin, data, start, end, reason):
     with pytest.raises(UnicodeDecodeError) as raised:
-        twin.validate_utf8(data)
+        utf8_twin.validate_utf8(data)
     exc = raised.value
     assert (exc.encoding, exc.object) == ("utf-8", data)
     assert (exc.start, exc.end, exc.reason) == (start, end, reason)
@@ -327,14 +308,14 @@ def test_validate_reports_position_and_reason(twin, data, start, end, reason):
     ],
 )
 @pytest.mark.parametrize("data", [b"", "x€𝄞".encode(), b"abc\xed\xa0\x80def"])
-def test_validate_accepts_bytes_like_objects(twin, make, data):
-    assert call(twin.validate_utf8, make(data)) == oracle(data)
+def test_validate_accepts_bytes_like_objects(utf8_twin, make, data):
+    assert call(utf8_twin.validate_utf8, make(data)) == oracle(data)
 
 
 @pytest.mark.parametrize("data", ["text", 42, None, [0x61], object()])
-def test_validate_rejects_other_types(twin, data):
+def test_validate_rejects_other_types(utf8_twin, data):
     with pytest.raises(TypeError) as raised:
-        twin.validate_utf8(data)
+        utf8_twin.validate_utf8(data)
     assert str(raised.value) == (
         f"a bytes-like object is required, not '{type(data).__name__}'"
     )
@@ -344,26 +325,26 @@ def test_validate_rejects_other_types(twin, data):
 
 
 @pytest.mark.parametrize("data", VALID + INVALID)
-def test_incremental_matches_decoder_for_every_split(twin, data):
+def test_incremental_matches_decoder_for_every_split(utf8_twin, data):
     for fragments in (1, 2, 3):
         for chunks in splits(data, fragments):
-            check_incremental(twin, chunks, final=True)
-            check_incremental(twin, chunks, final=False)
+            check_incremental(utf8_twin, chunks, final=True)
+            check_incremental(utf8_twin, chunks, final=False)
 
 
 @pytest.mark.parametrize("data", VALID + INVALID)
-def test_incremental_matches_decoder_byte_by_byte(twin, data):
+def test_incremental_matches_decoder_byte_by_byte(utf8_twin, data):
     chunks = [data[index : index + 1] for index in range(len(data))]
-    check_incremental(twin, chunks + [b""])
-    check_incremental(twin, chunks, final=False)
+    check_incremental(utf8_twin, chunks + [b""])
+    check_incremental(utf8_twin, chunks, final=False)
 
 
 @pytest.mark.parametrize(
     "prefix",
     [b"\xc2", b"\xe2", b"\xe2\x82", b"\xf0", b"\xf0\x9f", b"\xf0\x9f\x98", b"\xe0\xa0"],
 )
-def test_incremental_keeps_truncated_character_until_final(twin, prefix):
-    validator = twin.Utf8Validator()
+def test_incremental_keeps_truncated_character_until_final(utf8_twin, prefix):
+    validator = utf8_twin.Utf8Validator()
     validator.feed(b"ok" + prefix)
     with pytest.raises(UnicodeDecodeError) as raised:
         validator.feed(b"", final=True)
@@ -372,16 +353,16 @@ def test_incremental_keeps_truncated_character_until_final(twin, prefix):
     assert exc.reason == "unexpected end of data"
 
 
-def test_incremental_completes_character_across_fragments(twin):
-    validator = twin.Utf8Validator()
+def test_incremental_completes_character_across_fragments(utf8_twin):
+    validator = utf8_twin.Utf8Validator()
     for byte in "😀".encode():
         validator.feed(bytes([byte]))
     validator.feed(b"", final=True)
 
 
-def test_incremental_raises_as_soon_as_error_is_certain(twin):
+def test_incremental_raises_as_soon_as_error_is_certain(utf8_twin):
     # F4 90 is beyond U+10FFFF whatever follows.
-    validator = twin.Utf8Validator()
+    validator = utf8_twin.Utf8Validator()
     validator.feed(b"\xf4")
     with pytest.raises(UnicodeDecodeError) as raised:
         validator.feed(b"\x90")
@@ -390,8 +371,8 @@ def test_incremental_raises_as_soon_as_error_is_certain(twin):
     assert exc.reason == "invalid continuation byte"
 
 
-def test_incremental_reports_error_spanning_fragments(twin):
-    validator = twin.Utf8Validator()
+def test_incremental_reports_error_spanning_fragments(utf8_twin):
+    validator = utf8_twin.Utf8Validator()
     validator.feed(b"\xf0\x90")
     with pytest.raises(UnicodeDecodeError) as raised:
         validator.feed(b"\x28rest")
@@ -400,11 +381,11 @@ def test_incremental_reports_error_spanning_fragments(twin):
     assert exc.reason == "invalid continuation byte"
 
 
-def test_incremental_keeps_truncated_surrogate_until_next_byte(twin):
+def test_incremental_keeps_truncated_surrogate_until_next_byte(utf8_twin):
     # Like CPython's incremental decoder, which accepts a surrogate prefix at
     # the end of its input because the surrogatepass error handler could
     # decode it, only the next byte or the end of the message raises.
-    validator = twin.Utf8Validator()
+    validator = utf8_twin.Utf8Validator()
     validator.feed(b"\xed\xa0")
     with pytest.raises(UnicodeDecodeError) as raised:
         validator.feed(b"\x80")
@@ -417,10 +398,10 @@ def test_incremental_keeps_truncated_surrogate_until_next_byte(twin):
     assert exc.reason == "invalid continuation byte"
 
 
-def test_incremental_keeps_previous_state_after_error(twin):
+def test_incremental_keeps_previous_state_after_error(utf8_twin):
     # After an error, the validator is in the state it had before the call,
     # like the incremental decoder: the pending bytes are still there.
-    validator = twin.Utf8Validator()
+    validator = utf8_twin.Utf8Validator()
     validator.feed(b"ab\xe2")
     with pytest.raises(UnicodeDecodeError) as raised:
         validator.feed(b"\xff")
@@ -428,44 +409,76 @@ def test_incremental_keeps_previous_state_after_error(twin):
     validator.feed(b"\x82\xac", final=True)
 
 
-def test_incremental_reset_forgets_pending_bytes(twin):
-    validator = twin.Utf8Validator()
+def test_incremental_reset_forgets_pending_bytes(utf8_twin):
+    validator = utf8_twin.Utf8Validator()
     validator.feed(b"\xe2\x82")
     validator.reset()
     validator.feed(b"abc", final=True)
 
 
-def test_incremental_validates_next_message_after_final(twin):
-    validator = twin.Utf8Validator()
+def test_incremental_validates_next_message_after_final(utf8_twin):
+    validator = utf8_twin.Utf8Validator()
     validator.feed("first €".encode(), final=True)
     validator.feed(b"\xe2\x82")
     with pytest.raises(UnicodeDecodeError):
         validator.feed(b"", final=True)
 
 
-def test_incremental_accepts_bytes_like_objects(twin):
+def test_incremental_accepts_bytes_like_objects(utf8_twin):
     data = "é€😀".encode() * 3
     chunks = [
         bytearray(data[:5]),
         memoryview(data)[5:9],
         memoryview(bytes(byte for b in data[9:] for byte in (b, 0)))[::2],
     ]
-    check_incremental(twin, chunks)
+    check_incremental(utf8_twin, chunks)
 
 
-def test_incremental_rejects_other_types(twin):
-    validator = twin.Utf8Validator()
+def test_incremental_rejects_other_types(utf8_twin):
+    validator = utf8_twin.Utf8Validator()
     with pytest.raises(TypeError) as raised:
         validator.feed("text")
     assert str(raised.value) == "a bytes-like object is required, not 'str'"
 
 
-def test_set_implementation_rejects_unknown_names():
-    # In pure mode, there's no compiled twin to check.
-    if COMPILED is not None:
-        with pytest.raises(ValueError):
-            COMPILED._set_implementation("sse9")
-        assert COMPILED.IMPLEMENTATION in COMPILED._supported_implementations()
+@pytest.mark.parametrize("module", compiled_modules("utf8"))
+def test_set_implementation_rejects_unknown_names(module):
+    before = module.IMPLEMENTATION
+    with pytest.raises(ValueError):
+        module._set_implementation("sse9")
+    assert module.IMPLEMENTATION == before
+    assert module.IMPLEMENTATION in module._supported_implementations()
+
+
+# Differential tests: arguments wrong in several ways at once.
+
+
+class Unbooleanable:
+    def __bool__(self):
+        raise ZeroDivisionError("no truth value")
+
+
+BAD_DATA = ["text", 42, None, b"\xff", b"ok\xe2", memoryview(b"\xed\xa0\x80")]
+FINALS = [False, True, 0, "", Unbooleanable()]
+
+
+def any_outcome(function, *args):
+    try:
+        function(*args)
+    except Exception as exc:
+        return outcome(exc)
+    return None
+
+
+def test_twins_check_arguments_in_the_same_order(utf8_compiled):
+    for data in BAD_DATA:
+        assert any_outcome(utf8_compiled.validate_utf8, data) == any_outcome(
+            PURE.validate_utf8, data
+        )
+        for final in FINALS:
+            expected = any_outcome(PURE.Utf8Validator().feed, data, final)
+            got = any_outcome(utf8_compiled.Utf8Validator().feed, data, final)
+            assert got == expected, (data, final)
 
 
 # Differential tests: random valid and corrupted UTF-8.
@@ -539,18 +552,18 @@ def at_offset(data, offset):
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_random_utf8_matches_decoder_at_every_alignment(twin, size):
+def test_random_utf8_matches_decoder_at_every_alignment(utf8_twin, size):
     rng = random.Random(size)
     valid = random_utf8(size, seed=size)
     samples = [valid] + [corrupt(valid, rng) for _ in range(3)]
     for data in samples:
         expected = oracle(data)
         for offset in range(8):
-            assert call(twin.validate_utf8, at_offset(data, offset)) == expected
+            assert call(utf8_twin.validate_utf8, at_offset(data, offset)) == expected
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_random_utf8_matches_incremental_decoder(twin, size):
+def test_random_utf8_matches_incremental_decoder(utf8_twin, size):
     rng = random.Random(-size)
     valid = random_utf8(size, seed=size)
     for data in [valid] + [corrupt(valid, rng) for _ in range(3)]:
@@ -558,19 +571,19 @@ def test_random_utf8_matches_incremental_decoder(twin, size):
         chunks = fragment(data, cuts)
         offset = rng.randrange(8)
         views = [at_offset(chunk, offset) for chunk in chunks]
-        assert incremental(twin, views) == oracle_incremental(chunks)
+        assert incremental(utf8_twin, views) == oracle_incremental(chunks)
 
 
-def test_corruption_at_every_position_matches_decoder(twin):
+def test_corruption_at_every_position_matches_decoder(utf8_twin):
     # Errors right before, on and after each 32-byte block boundary.
     rng = random.Random(0)
     valid = random_utf8(300, seed=1)
     for position in range(0, 300):
         sequence = CORRUPTIONS[position % len(CORRUPTIONS)]
         data = valid[:position] + sequence + valid[position:]
-        check(twin, data)
+        check(utf8_twin, data)
         cut = rng.randrange(len(data) + 1)
-        check_incremental(twin, [data[:cut], data[cut:]])
+        check_incremental(utf8_twin, [data[:cut], data[cut:]])
 
 
 utf8_text = st.text().map(str.encode)
@@ -589,15 +602,15 @@ hypothesis_settings = settings(
 
 @hypothesis_settings
 @given(data=utf8_like, offset=st.integers(0, 7))
-def test_hypothesis_validate_matches_decoder(twin, data, offset):
-    assert call(twin.validate_utf8, at_offset(data, offset)) == oracle(data)
+def test_hypothesis_validate_matches_decoder(utf8_twin, data, offset):
+    assert call(utf8_twin.validate_utf8, at_offset(data, offset)) == oracle(data)
 
 
 @hypothesis_settings
 @given(
     data=utf8_like, cuts=st.lists(st.integers(0, 300), max_size=5), final=st.booleans()
 )
-def test_hypothesis_incremental_matches_decoder(twin, data, cuts, final):
+def test_hypothesis_incremental_matches_decoder(utf8_twin, data, cuts, final):
     cuts = sorted(min(position, len(data)) for position in cuts)
     chunks = fragment(data, cuts)
-    check_incremental(twin, chunks, final)
+    check_incremental(utf8_twin, chunks, final)

@@ -7,17 +7,19 @@ values, same exception types and messages):
 * ``websockets._pure.<name>``: the pure-Python reference, always available;
 * ``websockets._speedups.<name>``: compiled from ``_speedups/<name>.pyx``.
 
-Kernels and the names they provide:
+:data:`API` declares the kernels and the names that this module re-exports
+from each; everything else (``__all__``, the bindings below, the tests that
+check both twins and the ``.pyi`` stubs against each other) derives from it:
 
 ``mask``
-    ``apply_mask(data, mask) -> bytes`` and ``apply_mask_inplace(buffer,
-    mask, offset=0) -> None``; ``IMPLEMENTATION`` names the XOR loop in use.
+    masking (:rfc:`6455#section-5.3`): ``apply_mask`` and ``apply_mask_inplace``;
 ``utf8``
-    ``validate_utf8(data) -> None`` and the incremental ``Utf8Validator``.
+    UTF-8 validation of Text messages: ``validate_utf8`` and the
+    incremental ``Utf8Validator``;
 ``framing``
-    ``FrameParser`` (parses frames from a buffer it owns),
-    ``FrameWriter`` (serializes a connection's frames, drawing mask keys in
-    bulk) and ``build_frame(opcode, data, fin, rsv, mask_key) -> bytes``.
+    ``FrameParser`` (parses frames from a buffer it owns), ``FrameWriter``
+    (serializes a connection's frames, drawing mask keys in bulk) and
+    ``build_frame``.
 
 Environment switches, read once when this module is imported:
 
@@ -38,23 +40,24 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 
+API: dict[str, tuple[str, ...]] = {
+    "mask": ("apply_mask", "apply_mask_inplace"),
+    "utf8": ("validate_utf8", "Utf8Validator"),
+    "framing": ("FrameParser", "FrameWriter", "build_frame"),
+}
+"""For each kernel: the names that this module re-exports from its active twin."""
+
+KERNELS = tuple(API)
+
 __all__ = [
+    "API",
     "KERNELS",
     "NO_SPEEDUPS",
     "REQUIRE_SPEEDUPS",
     "REGISTRY",
     "ACTIVE",
-    "apply_mask",
-    "apply_mask_inplace",
-    "validate_utf8",
-    "Utf8Validator",
-    "FrameParser",
-    "FrameWriter",
-    "build_frame",
+    *(name for names in API.values() for name in names),
 ]
-
-
-KERNELS = ("mask", "utf8", "framing")
 
 
 def _flag(name: str) -> bool:
@@ -105,19 +108,24 @@ def _active(name: str) -> ModuleType:
 
 if TYPE_CHECKING:
     # Both twins have the same interface; type-check against the pure one.
-    from ._pure.framing import FrameParser, FrameWriter, build_frame
-    from ._pure.mask import apply_mask, apply_mask_inplace
-    from ._pure.utf8 import Utf8Validator, validate_utf8
+    # tests/test_kernel_api.py checks that these imports match API.
+    # The "as" clauses re-export the names for mypy.
+    from ._pure.framing import (
+        FrameParser as FrameParser,
+        FrameWriter as FrameWriter,
+        build_frame as build_frame,
+    )
+    from ._pure.mask import (
+        apply_mask as apply_mask,
+        apply_mask_inplace as apply_mask_inplace,
+    )
+    from ._pure.utf8 import (
+        Utf8Validator as Utf8Validator,
+        validate_utf8 as validate_utf8,
+    )
 else:
-    _mask = _active("mask")
-    apply_mask = _mask.apply_mask
-    apply_mask_inplace = _mask.apply_mask_inplace
-
-    _utf8 = _active("utf8")
-    validate_utf8 = _utf8.validate_utf8
-    Utf8Validator = _utf8.Utf8Validator
-
-    _framing = _active("framing")
-    FrameParser = _framing.FrameParser
-    FrameWriter = _framing.FrameWriter
-    build_frame = _framing.build_frame
+    for _kernel, _names in API.items():
+        _module = _active(_kernel)
+        for _name in _names:
+            globals()[_name] = getattr(_module, _name)
+    del _kernel, _names, _module, _name

@@ -259,6 +259,7 @@ class Frame:
         # Read the data.
         data = yield from read_exact(length)
         if mask:
+            # Not at the top: _accel imports the kernels, which import this module.
             from ._accel import apply_mask
 
             data = apply_mask(data, mask_bytes)
@@ -303,6 +304,7 @@ class Frame:
         # The mask key is drawn here, looking secrets.token_bytes up at call
         # time, so that tests can patch it to make masks deterministic.
         mask_key = secrets.token_bytes(4) if mask else None
+        # Not at the top: _accel imports the kernels, which import this module.
         from ._accel import build_frame
 
         return build_frame(
@@ -419,6 +421,7 @@ def __getattr__(name: str) -> object:
     # websockets exposes its masking function here too. It's resolved lazily
     # because the kernel registry imports this module.
     if name == "apply_mask":
+        # Not at the top: _accel imports the kernels, which import this module.
         from ._accel import apply_mask
 
         return apply_mask

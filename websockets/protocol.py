@@ -91,6 +91,17 @@ CLOSING = State.CLOSING
 CLOSED = State.CLOSED
 
 
+class InputMode(enum.Enum):
+    """Which parser consumes the data that a :class:`Protocol` receives."""
+
+    #: The generator-based parser: the opening handshake.
+    HTTP = enum.auto()
+    #: The frame parser, once the connection is open.
+    FRAMES = enum.auto()
+    #: The discarding parser, after the closing handshake, until EOF.
+    DISCARD = enum.auto()
+
+
 SEND_EOF = b""
 """Sentinel signaling that the TCP connection must be half-closed."""
 
@@ -207,13 +218,11 @@ class Protocol:
         self.frame_writer = _accel.FrameWriter(mask=side is CLIENT)
         # Scratch buffer for get_buffer() during the opening handshake.
         self.handshake_buffer: bytearray | None = None
-        # Mode of the input path: "http" while the handshake parser (or the
-        # discarding parser) consumes data, "frames" once frames are parsed
-        # directly by frame_parser, "discard" after the closing handshake.
-        self.mode = "frames" if state is OPEN else "http"
-        self.fast_frames = False
+        # Which parser consumes received data; see InputMode.
+        self.mode = InputMode.FRAMES if state is OPEN else InputMode.HTTP
+        # Whether whole messages take the fast path; see update_fast_frames().
         self.update_fast_frames()
-        if self.mode == "http":
+        if self.mode is InputMode.HTTP:
             self.parser = self.parse()
             next(self.parser)  # start coroutine
 
@@ -362,7 +371,7 @@ class Protocol:
                 return
             if frame is not None:
                 self.parse_frames(frame)
-        elif self.mode == "frames":
+        elif self.mode is InputMode.FRAMES:
             if self.eof_rcvd:
                 raise EOFError("stream ended")
             self.frame_parser.feed(data)
@@ -381,7 +390,7 @@ class Protocol:
         :class:`asyncio.BufferedProtocol` and :meth:`socket.socket.recv_into`.
 
         """
-        if self.mode == "frames":
+        if self.mode is InputMode.FRAMES:
             return self.frame_parser.get_buffer(sizehint)
         if self.handshake_buffer is None:
             self.handshake_buffer = bytearray(4096)
@@ -403,7 +412,7 @@ class Protocol:
                 return
             if frame is not None:
                 self.parse_frames(frame)
-        elif self.mode == "frames":
+        elif self.mode is InputMode.FRAMES:
             if self.eof_rcvd:
                 raise EOFError("stream ended")
             self.frame_parser.buffer_updated(nbytes)
@@ -427,16 +436,15 @@ class Protocol:
         :meth:`receive_eof` is idempotent.
 
         """
-        if self.mode == "frames":
+        if self.mode is InputMode.FRAMES:
             if self.eof_rcvd:
                 return
             self.eof_rcvd = True
-            self.fast_frames = False
+            self.update_fast_frames()
             if self.debug:
                 self.logger.debug("< EOF")
             # Reaching EOF while parsing frames means that the connection
-            # wasn't closed cleanly: the closing handshake switches to the
-            # "http" mode with the discarding parser.
+            # wasn't closed cleanly: fail() switches to InputMode.DISCARD.
             if self.frame_parser.buffered:
                 exc = EOFError("stream ends in the middle of a frame")
             else:
@@ -533,6 +541,31 @@ class Protocol:
         else:
             # Fast path: serialize without creating a Frame.
             self.writes.append(self.frame_writer.write(0x02, data, fin, 0))
+
+    def takes_shared_frames(self) -> bool:
+        """
+        Tell whether a frame built once for many connections may be sent as is.
+
+        The frame is an unmasked, unfragmented data frame without RSV bits,
+        ``build_frame(opcode, data, True, 0, None)``, which the I/O layer
+        writes straight to the network instead of calling :meth:`send_text`
+        or :meth:`send_binary`, e.g. to broadcast a message.
+
+        That's the same bytes only for a server (clients mask frames, RFC
+        6455 §5.3) without extensions (they may transform frames) or debug
+        logs (they log each frame), outside a fragmented message. Also,
+        :meth:`data_to_send` must hold nothing, so that frames go out in
+        order.
+
+        """
+        return (
+            self.side is SERVER
+            and self._state is OPEN
+            and not self.extensions
+            and not self.debug
+            and not self.expect_continuation_frame
+            and not self.writes
+        )
 
     def send_close(self, code: int | None = None, reason: str = "") -> None:
         """
@@ -758,7 +791,7 @@ class Protocol:
 
         """
         self.frame_parser.allowed_rsv = self.allowed_rsv()
-        self.mode = "frames"
+        self.mode = InputMode.FRAMES
         self.update_fast_frames()
         self.parser = None
         self.handshake_buffer = None
@@ -806,7 +839,7 @@ class Protocol:
         try:
             while True:
                 if frame is None:
-                    if self.mode != "frames":
+                    if self.mode is not InputMode.FRAMES:
                         return
                     # Whole messages go straight to the events, with the
                     # checks of recv_frame() done by the parser, unless a
@@ -849,9 +882,15 @@ class Protocol:
             self.fail(CloseCode.INTERNAL_ERROR)
 
     def update_fast_frames(self) -> None:
-        """Tell whether whole messages may take the fast path of the parser."""
+        """
+        Tell whether whole messages may take the fast path of the parser.
+
+        Call it whenever one of the conditions below may change; it's the
+        only place that sets :attr:`fast_frames`.
+
+        """
         self.fast_frames = (
-            self.mode == "frames"
+            self.mode is InputMode.FRAMES
             and not self.eof_rcvd
             and self.cur_size is None
             and not self.debug
@@ -860,13 +899,13 @@ class Protocol:
 
     def start_discarding(self) -> None:
         """Ignore incoming data until EOF (RFC 6455 §7.1.7, §1.4)."""
-        if self.mode == "frames":
+        if self.mode is InputMode.FRAMES:
             # Drop what the frame parser holds; discard() only waits for EOF.
             self.frame_parser.take_buffer()
             if self.eof_rcvd:
                 self.reader.feed_eof()
-        self.mode = "discard"
-        self.fast_frames = False
+        self.mode = InputMode.DISCARD
+        self.update_fast_frames()
         self.parser = self.discard()
         next(self.parser)
 
@@ -920,7 +959,7 @@ class Protocol:
             if not frame.fin:
                 self.cur_text = opcode is OP_TEXT
                 self.cur_size = len(frame.data)
-                self.fast_frames = False
+                self.update_fast_frames()
                 self.frame_parser.max_size = self._frame_limit()
         elif opcode is OP_CONT:
             if self.cur_size is None:
@@ -987,7 +1026,7 @@ class Protocol:
             self.start_discarding()
             return
         else:
-            # This can't happen because Frame.parse() validates opcodes.
+            # This can't happen: the frame parser rejects other opcodes.
             raise AssertionError(f"unexpected opcode: {opcode:02x}")
 
         self.events.append(frame)

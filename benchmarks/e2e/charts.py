@@ -73,7 +73,10 @@ def draw(document: dict[str, Any], directory: str) -> list[str]:
         width = 0.8 / len(libraries)
         for row, size in enumerate(sizes):
             for column, (key, low, high) in enumerate(
-                [("rate", "rate_min", "rate_max"), ("cpu_us", "cpu_us_min", "cpu_us_max")]
+                [
+                    ("rate", "rate_min", "rate_max"),
+                    ("cpu_us", "cpu_us_min", "cpu_us_max"),
+                ]
             ):
                 ax = axes[row][column]
                 for index, library in enumerate(libraries):
@@ -89,12 +92,18 @@ def draw(document: dict[str, Any], directory: str) -> list[str]:
                         errors[0].append(summary[key] - summary[low])
                         errors[1].append(summary[high] - summary[key])
                     ax.bar(
-                        xs, heights, width, yerr=errors, capsize=2,
+                        xs,
+                        heights,
+                        width,
+                        yerr=errors,
+                        capsize=2,
                         label=labels.get(library, library),
                         color=COLORS.get(library),
                     )
                 ax.set_xticks(range(len(groups)))
-                ax.set_xticklabels([f"{loop}\n{transport.upper()}" for loop, transport in groups])
+                ax.set_xticklabels(
+                    [f"{loop}\n{transport.upper()}" for loop, transport in groups]
+                )
                 ax.set_ylabel(UNITS[scenario][column])
                 ax.set_title(
                     f"{format_size(size)}: "
@@ -103,12 +112,19 @@ def draw(document: dict[str, Any], directory: str) -> list[str]:
                 )
                 ax.grid(axis="y", alpha=0.3)
         handles, names = axes[0][0].get_legend_handles_labels()
-        figure.legend(handles, names, loc="upper center", ncol=len(libraries), fontsize=9,
-                      bbox_to_anchor=(0.5, 1 - 0.35 / height))
+        figure.legend(
+            handles,
+            names,
+            loc="upper center",
+            ncol=len(libraries),
+            fontsize=9,
+            bbox_to_anchor=(0.5, 1 - 0.35 / height),
+        )
         figure.suptitle(
             f"{TITLES.get(scenario, scenario)} — commit {document['commit']}, "
             f"{document['date'][:10]}",
-            fontsize=11, y=1 - 0.08 / height,
+            fontsize=11,
+            y=1 - 0.08 / height,
         )
         figure.tight_layout(rect=(0, 0, 1, 1 - 0.75 / height))
         path = os.path.join(directory, f"e2e-{scenario}.png")

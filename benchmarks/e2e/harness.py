@@ -352,7 +352,10 @@ def _table_rows(
         ]
         header = ["library"]
         for size in sizes:
-            header += [f"{format_size(size)} {rate_unit}", f"{format_size(size)} {cpu_unit}"]
+            header += [
+                f"{format_size(size)} {rate_unit}",
+                f"{format_size(size)} {cpu_unit}",
+            ]
         rows = [header]
         for library in libraries:
             row = [labels.get(library, library)]

@@ -84,7 +84,8 @@ def find_python312() -> str:
             continue
         version = subprocess.run(
             [path, "-c", "import sys; print(sys.version_info[:2] == (3, 12))"],
-            capture_output=True, text=True,
+            capture_output=True,
+            text=True,
         ).stdout.strip()
         if version == "True":
             return path
@@ -112,18 +113,29 @@ def ensure_peers_venv(requirements: Sequence[str] | None = None) -> pathlib.Path
     ]
     if requirements is not None:
         lines = [
-            line for line in lines
+            line
+            for line in lines
             if re.split(r"[<>=!~\[ ;]", line, maxsplit=1)[0].lower() in requirements
         ]
     digest = hashlib.sha256("\n".join(sorted(lines)).encode()).hexdigest()
     stamps = PEERS_VENV / "installed.txt"
     done = stamps.read_text(encoding="utf-8").split() if stamps.exists() else []
-    if digest not in done and "full:" + hashlib.sha256(
-        PEERS_REQUIREMENTS.read_bytes()
-    ).hexdigest() not in done:
+    if (
+        digest not in done
+        and "full:" + hashlib.sha256(PEERS_REQUIREMENTS.read_bytes()).hexdigest()
+        not in done
+    ):
         log(f"installing peers: {' '.join(lines)}")
         subprocess.run(
-            [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", *lines],
+            [
+                str(python),
+                "-m",
+                "pip",
+                "install",
+                "-q",
+                "--disable-pip-version-check",
+                *lines,
+            ],
             check=True,
         )
         with stamps.open("a", encoding="utf-8") as file:
@@ -137,7 +149,9 @@ def ensure_peers_venv(requirements: Sequence[str] | None = None) -> pathlib.Path
 class Runtime:
     """How to start a worker process for each library."""
 
-    def __init__(self, peers_python: pathlib.Path, ours_python: str, pure: bool) -> None:
+    def __init__(
+        self, peers_python: pathlib.Path, ours_python: str, pure: bool
+    ) -> None:
         self.peers_python = peers_python
         self.ours_python = ours_python
         self.pure = pure
@@ -152,7 +166,8 @@ class Runtime:
 
     def env(self, library: str) -> dict[str, str]:
         env = {
-            key: value for key, value in os.environ.items()
+            key: value
+            for key, value in os.environ.items()
             if not key.startswith(("WEBSOCKETS_", "PYTHON"))
         }
         if library == OURS:
@@ -164,10 +179,14 @@ class Runtime:
         return env
 
     def check(self, library: str, *code: str) -> bool:
-        python = [self.ours_python] if library == OURS else [str(self.peers_python), "-I"]
+        python = (
+            [self.ours_python] if library == OURS else [str(self.peers_python), "-I"]
+        )
         result = subprocess.run(
             [*python, "-c", *code],
-            env=self.env(library), capture_output=True, cwd=tempfile.gettempdir(),
+            env=self.env(library),
+            capture_output=True,
+            cwd=tempfile.gettempdir(),
         )
         return result.returncode == 0
 
@@ -180,15 +199,26 @@ class Runtime:
             return
         log(f"installing uvloop into {OURS_DEPS.relative_to(ROOT)} for our process")
         subprocess.run(
-            [self.ours_python, "-m", "pip", "install", "-q", "--disable-pip-version-check",
-             "--target", str(OURS_DEPS), "uvloop"],
+            [
+                self.ours_python,
+                "-m",
+                "pip",
+                "install",
+                "-q",
+                "--disable-pip-version-check",
+                "--target",
+                str(OURS_DEPS),
+                "uvloop",
+            ],
             check=True,
         )
 
     def info(self, library: str) -> dict[str, Any]:
         output = subprocess.run(
             self.command(library, "info", "--lib", library),
-            env=self.env(library), capture_output=True, text=True,
+            env=self.env(library),
+            capture_output=True,
+            text=True,
             cwd=tempfile.gettempdir(),
         )
         if output.returncode != 0:
@@ -208,18 +238,40 @@ def pin(cpu: int | None) -> Any:
 
 
 def start_server(
-    runtime: Runtime, library: str, loop: str, certs: str | None, mode: str,
-    connections: int, size: int, cpu: int | None, stderr: Any,
+    runtime: Runtime,
+    library: str,
+    loop: str,
+    certs: str | None,
+    mode: str,
+    connections: int,
+    size: int,
+    cpu: int | None,
+    stderr: Any,
 ) -> tuple[subprocess.Popen[str], int]:
     """Start a server process; return it and the port it listens on."""
-    args = ["server", "--lib", library, "--loop", loop, "--mode", mode,
-            "--connections", str(connections), "--size", str(size)]
+    args = [
+        "server",
+        "--lib",
+        library,
+        "--loop",
+        loop,
+        "--mode",
+        mode,
+        "--connections",
+        str(connections),
+        "--size",
+        str(size),
+    ]
     if certs is not None:
         args += ["--tls", certs]
     process = subprocess.Popen(
-        runtime.command(library, *args), env=runtime.env(library),
-        stdout=subprocess.PIPE, stderr=stderr, text=True,
-        preexec_fn=pin(cpu), cwd=tempfile.gettempdir(),
+        runtime.command(library, *args),
+        env=runtime.env(library),
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        text=True,
+        preexec_fn=pin(cpu),
+        cwd=tempfile.gettempdir(),
     )
     assert process.stdout is not None
     ready, _, _ = select.select([process.stdout], [], [], SERVER_START_TIMEOUT)
@@ -252,20 +304,39 @@ def stop(process: subprocess.Popen[str]) -> None:
 def cell_plan(cell: Cell) -> dict[str, Any]:
     """Say which library and loop run on each side of a cell."""
     if cell.scenario == "client":
-        return dict(server=(COMMON, COMMON_LOOP), client=(cell.library, cell.loop),
-                    mode="echo", under_test="client")
+        return dict(
+            server=(COMMON, COMMON_LOOP),
+            client=(cell.library, cell.loop),
+            mode="echo",
+            under_test="client",
+        )
     if cell.scenario == "server":
-        return dict(server=(cell.library, cell.loop), client=(COMMON, COMMON_LOOP),
-                    mode="echo", under_test="server")
+        return dict(
+            server=(cell.library, cell.loop),
+            client=(COMMON, COMMON_LOOP),
+            mode="echo",
+            under_test="server",
+        )
     mode = "many-echo" if cell.scenario == "many-echo" else "broadcast"
-    return dict(server=(cell.library, cell.loop), client=(COMMON, COMMON_LOOP),
-                mode=mode, under_test="server")
+    return dict(
+        server=(cell.library, cell.loop),
+        client=(COMMON, COMMON_LOOP),
+        mode=mode,
+        under_test="server",
+    )
 
 
 def run_cell(
-    runtime: Runtime, cell: Cell, round_index: int, *, certs: str | None,
-    warmup: float, duration: float, connections: int,
-    cpus: tuple[int | None, int | None], many_cpus: tuple[int | None, int | None],
+    runtime: Runtime,
+    cell: Cell,
+    round_index: int,
+    *,
+    certs: str | None,
+    warmup: float,
+    duration: float,
+    connections: int,
+    cpus: tuple[int | None, int | None],
+    many_cpus: tuple[int | None, int | None],
     log_file: Any,
 ) -> Sample:
     """Run one cell: start the server, run the client, stop the server."""
@@ -279,27 +350,62 @@ def run_cell(
     print(f"--- {cell} round {round_index}", file=log_file, flush=True)
     try:
         server, port = start_server(
-            runtime, server_library, server_loop, cell_certs, plan["mode"],
-            count, cell.size, server_cpu, log_file,
+            runtime,
+            server_library,
+            server_loop,
+            cell_certs,
+            plan["mode"],
+            count,
+            cell.size,
+            server_cpu,
+            log_file,
         )
     except Exception as exc:  # noqa: BLE001 - a failed cell mustn't stop the run.
         return Sample(cell, round_index, 0, 0, 0, error=str(exc))
     try:
-        args = ["client", "--lib", client_library, "--loop", client_loop,
-                "--port", str(port), "--mode", plan["mode"], "--size", str(cell.size),
-                "--connections", str(count), "--warmup", str(warmup),
-                "--duration", str(duration), "--peer-pid", str(server.pid)]
+        args = [
+            "client",
+            "--lib",
+            client_library,
+            "--loop",
+            client_loop,
+            "--port",
+            str(port),
+            "--mode",
+            plan["mode"],
+            "--size",
+            str(cell.size),
+            "--connections",
+            str(count),
+            "--warmup",
+            str(warmup),
+            "--duration",
+            str(duration),
+            "--peer-pid",
+            str(server.pid),
+        ]
         if cell_certs is not None:
             args += ["--tls", cell_certs]
         timeout = warmup + duration + CONNECT_BUDGET + (count * 0.05 if many else 0)
         try:
             output = subprocess.run(
-                runtime.command(client_library, *args), env=runtime.env(client_library),
-                capture_output=True, text=True, timeout=timeout,
-                preexec_fn=pin(client_cpu), cwd=tempfile.gettempdir(),
+                runtime.command(client_library, *args),
+                env=runtime.env(client_library),
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                preexec_fn=pin(client_cpu),
+                cwd=tempfile.gettempdir(),
             )
         except subprocess.TimeoutExpired:
-            return Sample(cell, round_index, 0, 0, 0, error=f"client timed out after {timeout:.0f} s")
+            return Sample(
+                cell,
+                round_index,
+                0,
+                0,
+                0,
+                error=f"client timed out after {timeout:.0f} s",
+            )
         log_file.write(output.stderr)
         if output.returncode != 0 or not output.stdout.strip():
             last = (output.stderr.strip().splitlines() or ["no output"])[-1]
@@ -325,8 +431,11 @@ def sample_from_result(
     if under_test == "server":
         own, other = other, own
     return Sample(
-        cell, round_index, rate=count / result["elapsed"],
-        cpu_us=own / count * 1e6, peer_cpu_us=other / count * 1e6,
+        cell,
+        round_index,
+        rate=count / result["elapsed"],
+        cpu_us=own / count * 1e6,
+        peer_cpu_us=other / count * 1e6,
     )
 
 
@@ -334,8 +443,11 @@ def sample_from_result(
 
 
 def write_outputs(
-    document: dict[str, Any], summaries: Sequence[harness.Summary],
-    labels: dict[str, str], output: pathlib.Path, charts: pathlib.Path | None,
+    document: dict[str, Any],
+    summaries: Sequence[harness.Summary],
+    labels: dict[str, str],
+    output: pathlib.Path,
+    charts: pathlib.Path | None,
     peers_python: pathlib.Path,
 ) -> tuple[pathlib.Path, pathlib.Path, list[pathlib.Path]]:
     """Write JSON and Markdown in ``output`` and PNG charts in ``charts``."""
@@ -354,8 +466,15 @@ def write_outputs(
     if charts is not None:
         charts.mkdir(parents=True, exist_ok=True)
         result = subprocess.run(
-            [str(peers_python), "-I", str(HERE / "charts.py"), str(json_path), str(charts)],
-            capture_output=True, text=True,
+            [
+                str(peers_python),
+                "-I",
+                str(HERE / "charts.py"),
+                str(json_path),
+                str(charts),
+            ],
+            capture_output=True,
+            text=True,
         )
         if result.returncode != 0:
             log(f"charts failed: {result.stderr.strip()}")
@@ -380,8 +499,10 @@ def describe_run(document: dict[str, Any]) -> str:
 
 
 def update_readme(
-    document: dict[str, Any], summaries: Sequence[harness.Summary],
-    labels: dict[str, str], images: Sequence[pathlib.Path],
+    document: dict[str, Any],
+    summaries: Sequence[harness.Summary],
+    labels: dict[str, str],
+    images: Sequence[pathlib.Path],
     json_path: pathlib.Path,
 ) -> bool:
     """Replace the results section of ``benchmarks/README.rst``."""
@@ -393,16 +514,20 @@ def update_readme(
     head, rest = text.split(README_BEGIN, 1)
     _, tail = rest.split(README_END, 1)
     section = [
-        README_BEGIN, "",
+        README_BEGIN,
+        "",
         f"Latest run: {document['date']}, commit ``{document['commit']}``, "
         f"raw data in ``{json_path.relative_to(ROOT / 'benchmarks')}``.",
-        "", describe_run(document), "",
+        "",
+        describe_run(document),
+        "",
         harness.rst_tables(summaries, labels),
     ]
     for image in images:
         section += [
             f".. image:: {image.relative_to(ROOT / 'benchmarks')}",
-            f"   :alt: {image.stem}", "",
+            f"   :alt: {image.stem}",
+            "",
         ]
     section.append(README_END)
     README.write_text(head + "\n".join(section) + tail, encoding="utf-8")
@@ -419,33 +544,66 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "aiohttp, picows.websockets and picows.",
     )
     add = parser.add_argument
-    add("--quick", action="store_true",
+    add(
+        "--quick",
+        action="store_true",
         help="CI smoke run: 256 B, 1 round, 1 s, TCP, asyncio, ours and picows, "
-        "client and server scenarios; results go to build/e2e-quick")
-    add("--scenarios", default="client,server,many-echo,broadcast",
-        help="comma-separated: client, server, many-echo, broadcast")
-    add("--libs", default=",".join(harness.LIBRARIES),
-        help="comma-separated libraries under test: " + ", ".join(harness.LIBRARIES))
+        "client and server scenarios; results go to build/e2e-quick",
+    )
+    add(
+        "--scenarios",
+        default="client,server,many-echo,broadcast",
+        help="comma-separated: client, server, many-echo, broadcast",
+    )
+    add(
+        "--libs",
+        default=",".join(harness.LIBRARIES),
+        help="comma-separated libraries under test: " + ", ".join(harness.LIBRARIES),
+    )
     add("--loops", default="asyncio,uvloop")
     add("--transports", default="tcp,tls")
     add("--sizes", default=",".join(map(str, harness.SIZES)))
     add("--rounds", type=int, default=3)
     add("--warmup", type=float, default=1.0, help="seconds (default: 1)")
-    add("--duration", type=float, default=3.0, help="seconds measured per cell (default: 3)")
+    add(
+        "--duration",
+        type=float,
+        default=3.0,
+        help="seconds measured per cell (default: 3)",
+    )
     add("--connections", type=int, default=1000, help="for many-echo and broadcast")
-    add("--cpu", type=int, default=1,
-        help="CPU for both processes of round-trip cells (default: 1; -1: no pinning)")
-    add("--ours-python", default=sys.executable,
-        help="interpreter for this project (default: the one running this script)")
-    add("--pure", action="store_true", help="run this project without its compiled kernels")
+    add(
+        "--cpu",
+        type=int,
+        default=1,
+        help="CPU for both processes of round-trip cells (default: 1; -1: no pinning)",
+    )
+    add(
+        "--ours-python",
+        default=sys.executable,
+        help="interpreter for this project (default: the one running this script)",
+    )
+    add(
+        "--pure",
+        action="store_true",
+        help="run this project without its compiled kernels",
+    )
     add("--output", type=pathlib.Path, help="directory for JSON and Markdown results")
     add("--no-charts", action="store_true")
     add("--no-readme", action="store_true", help="don't update benchmarks/README.rst")
-    add("--render", type=pathlib.Path, metavar="RESULT_JSON",
-        help="don't measure: redo the table, charts and README from a result file")
+    add(
+        "--render",
+        type=pathlib.Path,
+        metavar="RESULT_JSON",
+        help="don't measure: redo the table, charts and README from a result file",
+    )
     args = parser.parse_args(argv)
     if args.quick:
-        args.scenarios, args.libs, args.loops = "client,server", "ours,picows", "asyncio"
+        args.scenarios, args.libs, args.loops = (
+            "client,server",
+            "ours,picows",
+            "asyncio",
+        )
         args.transports, args.sizes, args.rounds = "tcp", "256", 1
         args.warmup, args.duration = 0.5, 1.0
         args.no_charts = args.no_readme = True
@@ -465,29 +623,45 @@ def render(args: argparse.Namespace) -> int:
     document = json.loads(args.render.read_text(encoding="utf-8"))
     summaries = [
         harness.Summary(
-            Cell(*(s[field] for field in ("scenario", "loop", "transport", "size", "library"))),
+            Cell(
+                *(
+                    s[field]
+                    for field in ("scenario", "loop", "transport", "size", "library")
+                )
+            ),
             **{
-                key: value for key, value in s.items()
+                key: value
+                for key, value in s.items()
                 if key not in ("scenario", "loop", "transport", "size", "library")
             },
         )
         for s in document["summaries"]
     ]
-    labels = {**harness.LABELS, **{
-        name: info["label"] for name, info in document["libraries"].items()
-    }}
+    labels = {
+        **harness.LABELS,
+        **{name: info["label"] for name, info in document["libraries"].items()},
+    }
     images = []
     if not args.no_charts:
         result = subprocess.run(
-            [str(ensure_peers_venv()), "-I", str(HERE / "charts.py"), str(args.render),
-             str(CHARTS_DIR)], capture_output=True, text=True, check=True,
+            [
+                str(ensure_peers_venv()),
+                "-I",
+                str(HERE / "charts.py"),
+                str(args.render),
+                str(CHARTS_DIR),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
         )
         images = [pathlib.Path(line) for line in result.stdout.split()]
     table = harness.markdown_tables(summaries, labels)
     md_path = args.render.with_suffix(".md")
     md_path.write_text(
         f"# End-to-end benchmark, {document['date']}, commit {document['commit']}\n\n"
-        f"{describe_run(document)}\n\n{table}", encoding="utf-8",
+        f"{describe_run(document)}\n\n{table}",
+        encoding="utf-8",
     )
     print(table)
     if not args.no_readme and update_readme(
@@ -526,11 +700,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise SystemExit(f"cannot load {library}: {info['error']}")
         if library == OURS:
             if info.get("project") != "ours":
-                raise SystemExit(f"{args.ours_python} imports {info.get('file')}, not this project")
+                raise SystemExit(
+                    f"{args.ours_python} imports {info.get('file')}, not this project"
+                )
             labels[library] = f"ours ({info.get('mode')})"
         else:
             if library == "websockets" and info.get("project") != "upstream":
-                raise SystemExit("the peers virtualenv doesn't import upstream websockets")
+                raise SystemExit(
+                    "the peers virtualenv doesn't import upstream websockets"
+                )
             labels[library] = f"{harness.LABELS[library]} {info['version']}"
 
     cpu = None if args.cpu < 0 or (os.cpu_count() or 1) < 2 else args.cpu
@@ -541,8 +719,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         (cpu, 1 - cpu) if cpu in (0, 1) else (None, None)
     )
     cells = harness.build_cells(
-        scenarios=scenarios, loops=loops, transports=transports,
-        sizes=sizes, libraries=libraries,
+        scenarios=scenarios,
+        loops=loops,
+        transports=transports,
+        sizes=sizes,
+        libraries=libraries,
     )
     order = harness.interleave(cells, args.rounds)
     args.output.mkdir(parents=True, exist_ok=True)
@@ -551,41 +732,65 @@ def main(argv: Sequence[str] | None = None) -> int:
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / "e2e-last.log"
     samples: list[Sample] = []
-    with tempfile.TemporaryDirectory(prefix="e2e-certs-") as certs, \
-            log_path.open("w", encoding="utf-8") as log_file:
+    with (
+        tempfile.TemporaryDirectory(prefix="e2e-certs-") as certs,
+        log_path.open("w", encoding="utf-8") as log_file,
+    ):
         if "tls" in transports:
             subprocess.run(
                 [str(peers_python), "-I", str(WORKER), "certs", certs], check=True
             )
-        log(f"{len(order)} runs of {args.warmup} + {args.duration} s; log in {log_path}")
+        log(
+            f"{len(order)} runs of {args.warmup} + {args.duration} s; log in {log_path}"
+        )
         for index, (round_index, cell) in enumerate(order, 1):
             sample = run_cell(
-                runtime, cell, round_index, certs=certs, warmup=args.warmup,
-                duration=args.duration, connections=args.connections,
-                cpus=cpus, many_cpus=many_cpus, log_file=log_file,
+                runtime,
+                cell,
+                round_index,
+                certs=certs,
+                warmup=args.warmup,
+                duration=args.duration,
+                connections=args.connections,
+                cpus=cpus,
+                many_cpus=many_cpus,
+                log_file=log_file,
             )
             samples.append(sample)
             status = (
-                f"FAILED: {sample.error}" if sample.error
+                f"FAILED: {sample.error}"
+                if sample.error
                 else f"{sample.rate:10,.0f}/s {sample.cpu_us:8.2f} µs"
             )
-            log(f"[{index}/{len(order)}] r{round_index} {cell.scenario} {cell.loop} "
+            log(
+                f"[{index}/{len(order)}] r{round_index} {cell.scenario} {cell.loop} "
                 f"{cell.transport} {harness.format_size(cell.size)} "
-                f"{labels[cell.library]}: {status}")
+                f"{labels[cell.library]}: {status}"
+            )
 
     summaries = harness.summarize(samples)
     document: dict[str, Any] = {
         "benchmark": "e2e",
         **metadata(),
         "settings": {
-            "scenarios": scenarios, "libraries": libraries, "loops": loops,
-            "transports": transports, "sizes": sizes, "rounds": args.rounds,
-            "warmup": args.warmup, "duration": args.duration,
-            "connections": args.connections, "cpu": cpu, "many_cpus": many_cpus,
-            "common_peer": f"{COMMON} on {COMMON_LOOP}", "pure": args.pure,
+            "scenarios": scenarios,
+            "libraries": libraries,
+            "loops": loops,
+            "transports": transports,
+            "sizes": sizes,
+            "rounds": args.rounds,
+            "warmup": args.warmup,
+            "duration": args.duration,
+            "connections": args.connections,
+            "cpu": cpu,
+            "many_cpus": many_cpus,
+            "common_peer": f"{COMMON} on {COMMON_LOOP}",
+            "pure": args.pure,
         },
-        "libraries": {library: {**infos[library], "label": labels[library]}
-                      for library in libraries},
+        "libraries": {
+            library: {**infos[library], "label": labels[library]}
+            for library in libraries
+        },
         "seconds": round(time.monotonic() - started, 1),
         "summaries": [summary.as_dict() for summary in summaries],
         "samples": [sample.as_dict() for sample in samples],
@@ -600,7 +805,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     log(f"results: {json_path}\ntable: {md_path}")
     for image in images:
         log(f"chart: {image}")
-    if not args.no_readme and update_readme(document, summaries, labels, images, json_path):
+    if not args.no_readme and update_readme(
+        document, summaries, labels, images, json_path
+    ):
         log(f"updated {README.relative_to(ROOT)}")
     failures = [summary for summary in summaries if summary.error]
     for summary in failures:

@@ -185,8 +185,12 @@ class Counter:
 
 
 async def client_websockets_like(
-    connect: Any, url: str, context: ssl.SSLContext | None, message: bytes,
-    counter: Counter, ready: asyncio.Future[None],
+    connect: Any,
+    url: str,
+    context: ssl.SSLContext | None,
+    message: bytes,
+    counter: Counter,
+    ready: asyncio.Future[None],
 ) -> None:
     """Echo loop with the API of websockets (ours, upstream, picows')."""
     kwargs: dict[str, Any] = dict(
@@ -204,16 +208,22 @@ async def client_websockets_like(
 
 
 async def client_aiohttp(
-    url: str, context: ssl.SSLContext | None, message: bytes,
-    counter: Counter, ready: asyncio.Future[None],
+    url: str,
+    context: ssl.SSLContext | None,
+    message: bytes,
+    counter: Counter,
+    ready: asyncio.Future[None],
 ) -> None:
     """Echo loop with aiohttp's client."""
     import aiohttp
 
     async with aiohttp.ClientSession() as session:
         async with session.ws_connect(
-            url, ssl=context if context is not None else True,
-            max_msg_size=0, autoping=True, compress=0,
+            url,
+            ssl=context if context is not None else True,
+            max_msg_size=0,
+            autoping=True,
+            compress=0,
         ) as websocket:
             ready.set_result(None)
             send, receive = websocket.send_bytes, websocket.receive
@@ -248,7 +258,10 @@ def picows_client_listener(message: bytes, counter: Counter, acks: bool = False)
                 transport.send(binary, message)
 
         def on_ws_frame(self, transport: Any, frame: Any) -> None:
-            if not frame.fin or frame.msg_type not in (binary, picows.WSMsgType.CONTINUATION):
+            if not frame.fin or frame.msg_type not in (
+                binary,
+                picows.WSMsgType.CONTINUATION,
+            ):
                 if frame.msg_type == picows.WSMsgType.CLOSE:
                     transport.disconnect()
                 return
@@ -264,14 +277,19 @@ def picows_client_listener(message: bytes, counter: Counter, acks: bool = False)
 
 
 async def client_picows(
-    url: str, context: ssl.SSLContext | None, message: bytes,
-    counter: Counter, ready: asyncio.Future[None],
+    url: str,
+    context: ssl.SSLContext | None,
+    message: bytes,
+    counter: Counter,
+    ready: asyncio.Future[None],
 ) -> None:
     """Echo loop with raw picows: callbacks, no coroutine per message."""
     import picows
 
     transport, _ = await picows.ws_connect(
-        picows_client_listener(message, counter), url, ssl_context=context,
+        picows_client_listener(message, counter),
+        url,
+        ssl_context=context,
         max_frame_size=1 << 30,
     )
     ready.set_result(None)
@@ -332,7 +350,9 @@ class Broadcast:
             if not self.waiter.done():
                 self.waiter.set_result(None)
 
-    async def run(self, send: Callable[[list[Any], bytes], Awaitable[None] | None]) -> None:
+    async def run(
+        self, send: Callable[[list[Any], bytes], Awaitable[None] | None]
+    ) -> None:
         await self.full
         loop = asyncio.get_running_loop()
         connections = self.connections
@@ -355,8 +375,11 @@ class Broadcast:
 
 
 async def serve_websockets_like(
-    library: str, context: ssl.SSLContext | None, mode: str,
-    connections: int, size: int,
+    library: str,
+    context: ssl.SSLContext | None,
+    mode: str,
+    connections: int,
+    size: int,
 ) -> int:
     """Start an echo or broadcast server with the API of websockets."""
     if library == "picows-websockets":
@@ -464,15 +487,22 @@ async def serve_picows(
     if state is not None:
         asyncio.get_running_loop().create_task(state.run(send_all))
     server = await picows.ws_create_server(
-        lambda request: Listener(), "127.0.0.1", 0, ssl=context,
-        max_frame_size=1 << 30, backlog=1024,
+        lambda request: Listener(),
+        "127.0.0.1",
+        0,
+        ssl=context,
+        max_frame_size=1 << 30,
+        backlog=1024,
     )
     return int(server.sockets[0].getsockname()[1])
 
 
 async def start_server(
-    library: str, context: ssl.SSLContext | None, mode: str,
-    connections: int, size: int,
+    library: str,
+    context: ssl.SSLContext | None,
+    mode: str,
+    connections: int,
+    size: int,
 ) -> int:
     """Start a library's server; return its port."""
     if library in ("ours", "websockets", "picows-websockets"):
@@ -539,7 +569,10 @@ async def run_client(args: argparse.Namespace) -> dict[str, Any]:
         async def open_one() -> None:
             async with semaphore:
                 transport, _ = await picows.ws_connect(
-                    listener, url, ssl_context=context, max_frame_size=1 << 30,
+                    listener,
+                    url,
+                    ssl_context=context,
+                    max_frame_size=1 << 30,
                     websocket_handshake_timeout=60,
                 )
                 transports.append(transport)
@@ -567,7 +600,9 @@ def main() -> None:
         command.add_argument("--lib", dest="library", required=True)
         command.add_argument("--loop", default="asyncio")
         command.add_argument("--tls", metavar="CERTS_DIR")
-        command.add_argument("--mode", default="echo", choices=["echo", "many-echo", "broadcast"])
+        command.add_argument(
+            "--mode", default="echo", choices=["echo", "many-echo", "broadcast"]
+        )
         command.add_argument("--size", type=int, default=256)
         command.add_argument("--connections", type=int, default=1)
     client = commands.choices["client"]
@@ -590,8 +625,11 @@ def main() -> None:
     if args.command == "server":
         port = loop.run_until_complete(
             start_server(
-                args.library, server_ssl_context(args.tls), args.mode,
-                args.connections, args.size,
+                args.library,
+                server_ssl_context(args.tls),
+                args.mode,
+                args.connections,
+                args.size,
             )
         )
         print(f"READY {port} {type(loop).__module__}", flush=True)

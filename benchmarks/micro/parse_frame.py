@@ -103,7 +103,9 @@ def peer_worker(min_time: float, repeat: int) -> None:
 
     version = importlib.metadata.version("websockets")
 
-    def upstream_build(opcode: int, data: bytes, fin: bool, rsv: int, mask_key: bytes) -> bytes:
+    def upstream_build(
+        opcode: int, data: bytes, fin: bool, rsv: int, mask_key: bytes
+    ) -> bytes:
         with mock.patch.object(secrets, "token_bytes", return_value=mask_key):
             return Frame(Opcode(opcode), data, fin).serialize(mask=True)
 
@@ -159,12 +161,22 @@ def ensure_peers_venv() -> pathlib.Path:
     return python
 
 
-def run_peers(min_time: float, repeat: int) -> tuple[list[Result], dict[tuple[str, int], int], dict[str, str]]:
+def run_peers(
+    min_time: float, repeat: int
+) -> tuple[list[Result], dict[tuple[str, int], int], dict[str, str]]:
     python = ensure_peers_venv()
     # -I keeps the repository, and thus our websockets package, off sys.path.
     output = subprocess.run(
-        [str(python), "-I", str(pathlib.Path(__file__).resolve()), "--peer-worker",
-         "--min-time", str(min_time), "--repeat", str(repeat)],
+        [
+            str(python),
+            "-I",
+            str(pathlib.Path(__file__).resolve()),
+            "--peer-worker",
+            "--min-time",
+            str(min_time),
+            "--repeat",
+            str(repeat),
+        ],
         check=True,
         capture_output=True,
         text=True,
@@ -176,11 +188,15 @@ def run_peers(min_time: float, repeat: int) -> tuple[list[Result], dict[tuple[st
     return results, counts, document["versions"]
 
 
-def print_frames_table(results: list[Result], counts: dict[tuple[str, int], int], title: str) -> None:
+def print_frames_table(
+    results: list[Result], counts: dict[tuple[str, int], int], title: str
+) -> None:
     """Print frames per second: one row per label, one column per payload size."""
     labels = list(dict.fromkeys(result.label for result in results))
     cells = {(result.label, result.size): result for result in results}
-    header = ["frames/s"] + [f"{size // 1024} KiB" if size >= 1024 else f"{size} B" for size in SIZES]
+    header = ["frames/s"] + [
+        f"{size // 1024} KiB" if size >= 1024 else f"{size} B" for size in SIZES
+    ]
     rows = [header]
     for label in labels:
         row = [label]
@@ -195,17 +211,37 @@ def print_frames_table(results: list[Result], counts: dict[tuple[str, int], int]
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     print(title)
     for index, row in enumerate(rows):
-        print("  ".join([row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)]))
+        print(
+            "  ".join(
+                [row[0].ljust(widths[0])]
+                + [c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)]
+            )
+        )
         if index == 0:
             print("  ".join("-" * width for width in widths))
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--peers", action="store_true", help="also measure websockets 17.4 in benchmarks/.venv-peers")
-    parser.add_argument("--min-time", type=float, default=0.1, help="seconds per timed loop")
-    parser.add_argument("--repeat", type=int, default=5, help="timed loops per case; the best one counts")
-    parser.add_argument("--no-json", action="store_true", help="don't write a JSON file")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0] if __doc__ else None
+    )
+    parser.add_argument(
+        "--peers",
+        action="store_true",
+        help="also measure websockets 17.4 in benchmarks/.venv-peers",
+    )
+    parser.add_argument(
+        "--min-time", type=float, default=0.1, help="seconds per timed loop"
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=5,
+        help="timed loops per case; the best one counts",
+    )
+    parser.add_argument(
+        "--no-json", action="store_true", help="don't write a JSON file"
+    )
     parser.add_argument("--peer-worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
@@ -218,10 +254,17 @@ def main(argv: list[str] | None = None) -> None:
     try:
         from websockets._speedups import framing as compiled
     except ImportError:  # pragma: no cover
-        print("websockets._speedups.framing isn't built: measuring pure Python only", file=sys.stderr)
+        print(
+            "websockets._speedups.framing isn't built: measuring pure Python only",
+            file=sys.stderr,
+        )
         compiled = None
 
-    twins = [("compiled", compiled), ("pure", pure)] if compiled is not None else [("pure", pure)]
+    twins = (
+        [("compiled", compiled), ("pure", pure)]
+        if compiled is not None
+        else [("pure", pure)]
+    )
     cases, counts = [], {}
     for name, module in twins:
         for size in SIZES:
@@ -243,17 +286,25 @@ def main(argv: list[str] | None = None) -> None:
         results += peer_results
         counts.update(peer_counts)
         extra["peers"] = versions
-        extra["counts"] = [[label, size, count] for (label, size), count in counts.items()]
+        extra["counts"] = [
+            [label, size, count] for (label, size), count in counts.items()
+        ]
 
-    parse_results = [result for result in results if (result.label, result.size) in counts]
-    build_results = [result for result in results if (result.label, result.size) not in counts]
+    parse_results = [
+        result for result in results if (result.label, result.size) in counts
+    ]
+    build_results = [
+        result for result in results if (result.label, result.size) not in counts
+    ]
     print_frames_table(
         parse_results,
         counts,
         "Parsing masked frames from ~1 MiB streams fed in 64 KiB chunks (higher is better)",
     )
     print()
-    print_frames_table(build_results, {}, "Building one masked frame per call (higher is better)")
+    print_frames_table(
+        build_results, {}, "Building one masked frame per call (higher is better)"
+    )
     if not args.no_json:
         path = write_json("parse_frame", results, extra=extra)
         print(f"\nwrote {path}")

@@ -32,7 +32,9 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "benchmarks" / "sansio" / "loopback.py"
 
 
-def run_once(python: str, env: dict[str, str], duration: float) -> list[dict[str, object]]:
+def run_once(
+    python: str, env: dict[str, str], duration: float
+) -> list[dict[str, object]]:
     with tempfile.TemporaryDirectory() as directory:
         output = os.path.join(directory, "out.json")
         # -I keeps the released websockets from seeing this repository; ours
@@ -54,14 +56,21 @@ def strip_speedups(python: str, directory: pathlib.Path) -> bool:
 
     """
     source = subprocess.run(
-        [python, "-I", "-c", "import os, websockets; print(os.path.dirname(websockets.__file__))"],
+        [
+            python,
+            "-I",
+            "-c",
+            "import os, websockets; print(os.path.dirname(websockets.__file__))",
+        ],
         check=True,
         capture_output=True,
         text=True,
     ).stdout.strip()
     target = directory / "websockets"
     shutil.copytree(source, target)
-    removed = [path for path in target.glob("speedups*.so")] + list(target.glob("speedups*.pyd"))
+    removed = [path for path in target.glob("speedups*.so")] + list(
+        target.glob("speedups*.pyd")
+    )
     for path in removed:
         path.unlink()
     return bool(removed)
@@ -108,7 +117,9 @@ def main() -> None:
                 samples.setdefault(key, []).append(float(row["round_trips_per_s"]))  # type: ignore[arg-type]
 
     sizes = sorted({size for _, size, _ in samples})
-    lines = ["| implementation | compression | " + " | ".join(f"{s} B" for s in sizes) + " |"]
+    lines = [
+        "| implementation | compression | " + " | ".join(f"{s} B" for s in sizes) + " |"
+    ]
     lines.append("|---|---|" + "---:|" * len(sizes))
     for compression in (False, True):
         for name in runs:
@@ -119,7 +130,11 @@ def main() -> None:
                     f"{statistics.median(values) / 1000:.1f}k "
                     f"({min(values) / 1000:.1f}–{max(values) / 1000:.1f})"
                 )
-            lines.append(f"| {name} | {'deflate' if compression else 'none'} | " + " | ".join(cells) + " |")
+            lines.append(
+                f"| {name} | {'deflate' if compression else 'none'} | "
+                + " | ".join(cells)
+                + " |"
+            )
         comparisons = [
             ("ours (compiled)", "websockets 17.4"),
             ("ours (pure)", "websockets 17.4"),
@@ -143,7 +158,10 @@ def main() -> None:
     print(table)
 
     commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ["git", "rev-parse", "--short", "HEAD"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     ).stdout.strip()
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%S")
     result = {
@@ -155,7 +173,12 @@ def main() -> None:
         "rounds": args.rounds,
         "duration": args.duration,
         "samples": [
-            {"implementation": name, "size": size, "compression": compression, "round_trips_per_s": values}
+            {
+                "implementation": name,
+                "size": size,
+                "compression": compression,
+                "round_trips_per_s": values,
+            }
             for (name, size, compression), values in sorted(samples.items())
         ],
         "table": table,

@@ -13,7 +13,6 @@ execute exactly the same code.
 from __future__ import annotations
 
 import contextlib
-import importlib
 import random
 from collections.abc import Callable, Iterator
 from types import ModuleType
@@ -21,6 +20,9 @@ from typing import Any
 from unittest import mock
 
 from websockets import _accel
+
+# The twins are defined once for every test, fuzz targets included.
+from ..twins import implementation, twins
 
 
 __all__ = [
@@ -31,6 +33,7 @@ __all__ = [
     "outcome",
     "split",
     "twins",
+    "implementation",
     "kernels",
     "deterministic_token_bytes",
     "all_implementations",
@@ -158,26 +161,6 @@ def outcome(function: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[An
     return ("ok", result)
 
 
-def twins(name: str) -> tuple[ModuleType, ModuleType | None]:
-    """
-    Return the pure and the compiled twin of kernel ``name``.
-
-    The compiled twin comes from :data:`websockets._accel.REGISTRY` when it's
-    active. With ``WEBSOCKETS_NO_SPEEDUPS=1``, the registry holds only the
-    pure twin; then we import the compiled module directly if it's built,
-    because comparing the twins is the point of fuzzing. When it isn't
-    built, targets fall back to their other oracles.
-
-    """
-    pure, compiled = _accel.REGISTRY[name]
-    if compiled is None:
-        try:
-            compiled = importlib.import_module(f"websockets._speedups.{name}")
-        except ImportError:
-            compiled = None
-    return pure, compiled
-
-
 def all_implementations(module: ModuleType) -> list[str]:
     """
     Return the names of the inner loops that a compiled kernel can switch
@@ -186,23 +169,6 @@ def all_implementations(module: ModuleType) -> list[str]:
     """
     supported = getattr(module, "_supported_implementations", None)
     return list(supported()) if supported is not None else []
-
-
-@contextlib.contextmanager
-def implementation(module: ModuleType, name: str | None) -> Iterator[None]:
-    """
-    Force a compiled kernel's inner loop to ``name`` for the duration.
-
-    """
-    if name is None:
-        yield
-        return
-    previous = module.IMPLEMENTATION
-    module._set_implementation(name)
-    try:
-        yield
-    finally:
-        module._set_implementation(previous)
 
 
 @contextlib.contextmanager
@@ -215,13 +181,8 @@ def kernels(mode: str) -> Iterator[None]:
     protocol created within the block.
 
     """
-    names = {
-        "framing": ["FrameParser", "FrameWriter", "build_frame"],
-        "utf8": ["validate_utf8", "Utf8Validator"],
-        "mask": ["apply_mask", "apply_mask_inplace"],
-    }
     with contextlib.ExitStack() as stack:
-        for kernel, attributes in names.items():
+        for kernel, attributes in _accel.API.items():
             pure, compiled = twins(kernel)
             module = pure if mode == "pure" else compiled
             if module is None:

@@ -14,17 +14,10 @@ import zlib
 
 import pytest
 
-from tests.fuzzing.common import twins
 from websockets.exceptions import PayloadTooBig, ProtocolError
 from websockets.extensions.permessage_deflate import PerMessageDeflate
 from websockets.frames import Close, Frame, Opcode
 from websockets.protocol import CLOSING, Protocol, Side
-
-
-PURE_MASK, COMPILED_MASK = twins("mask")
-MASK_TWINS = [pytest.param(PURE_MASK, id="pure")]
-if COMPILED_MASK is not None:
-    MASK_TWINS.append(pytest.param(COMPILED_MASK, id="compiled"))
 
 
 def empty_strided_view():
@@ -39,22 +32,19 @@ def empty_strided_view():
 # Found by the mask target (regressions/mask/empty-strided-memoryview).
 
 
-@pytest.mark.parametrize("module", MASK_TWINS)
-def test_apply_mask_masks_empty_non_contiguous_memoryview(module):
+def test_apply_mask_masks_empty_non_contiguous_memoryview(mask_twin):
     # websockets.speedups.apply_mask of websockets 17.4 returns b"" too.
-    assert module.apply_mask(empty_strided_view(), b"\x01\x02\x03\x04") == b""
+    assert mask_twin.apply_mask(empty_strided_view(), b"\x01\x02\x03\x04") == b""
 
 
-@pytest.mark.parametrize("module", MASK_TWINS)
-def test_apply_mask_rejects_empty_non_contiguous_mask_with_value_error(module):
+def test_apply_mask_rejects_empty_non_contiguous_mask_with_value_error(mask_twin):
     with pytest.raises(ValueError, match="mask must contain 4 bytes"):
-        module.apply_mask(b"data", empty_strided_view())
+        mask_twin.apply_mask(b"data", empty_strided_view())
 
 
-@pytest.mark.parametrize("module", MASK_TWINS)
-def test_apply_mask_inplace_rejects_empty_non_contiguous_memoryview(module):
+def test_apply_mask_inplace_rejects_empty_non_contiguous_memoryview(mask_twin):
     with pytest.raises(ValueError, match="memoryview must be C-contiguous"):
-        module.apply_mask_inplace(empty_strided_view(), b"\x01\x02\x03\x04")
+        mask_twin.apply_mask_inplace(empty_strided_view(), b"\x01\x02\x03\x04")
 
 
 # Found by the deflate target; both behaviours match websockets 17.4.
@@ -123,19 +113,13 @@ def test_protocol_fails_new_compressed_message_inside_fragmented_message():
 
 # Found by the frames target (regressions/frames/max-size-above-2-63).
 
-PURE_FRAMING, COMPILED_FRAMING = twins("framing")
-FRAMING_TWINS = [pytest.param(PURE_FRAMING, id="pure")]
-if COMPILED_FRAMING is not None:
-    FRAMING_TWINS.append(pytest.param(COMPILED_FRAMING, id="compiled"))
 
-
-@pytest.mark.parametrize("module", FRAMING_TWINS)
 @pytest.mark.parametrize("max_size", [2**63 - 1, 2**63, 2**64 - 2])
-def test_frame_parser_enforces_max_size_between_2_63_and_2_64(module, max_size):
+def test_frame_parser_enforces_max_size_between_2_63_and_2_64(framing_twin, max_size):
     # RFC 6455 §5.2 wants the most significant bit of a 64-bit length to be
     # 0, but websockets doesn't check it, so lengths go up to 2**64 - 1 and
     # a max_size below that must still reject them.
-    parser = module.FrameParser(mask=False, max_size=max_size)
+    parser = framing_twin.FrameParser(mask=False, max_size=max_size)
     parser.feed(b"\x82\x7f" + b"\xff" * 8)
     with pytest.raises(PayloadTooBig) as raised:
         parser.next_frame()
@@ -144,9 +128,8 @@ def test_frame_parser_enforces_max_size_between_2_63_and_2_64(module, max_size):
     )
 
 
-@pytest.mark.parametrize("module", FRAMING_TWINS)
 @pytest.mark.parametrize("max_size", [2**64 - 1, 2**64, 2**100])
-def test_frame_parser_max_size_of_2_64_or_more_is_no_limit(module, max_size):
-    parser = module.FrameParser(mask=False, max_size=max_size)
+def test_frame_parser_max_size_of_2_64_or_more_is_no_limit(framing_twin, max_size):
+    parser = framing_twin.FrameParser(mask=False, max_size=max_size)
     parser.feed(b"\x82\x7f" + b"\xff" * 8)
     assert parser.next_frame() is None

@@ -11,7 +11,6 @@ a message that says how to install it: nothing here is skipped.
 from __future__ import annotations
 
 import os
-import pathlib
 import shutil
 import sys
 
@@ -47,23 +46,6 @@ def node() -> str:
 @pytest.fixture(scope="session")
 def runtimes(upstream: Upstream, node: str) -> Runtimes:
     return Runtimes(sys.executable, upstream.python, node)
-
-
-@pytest.fixture(scope="session")
-def certs(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> tuple[pathlib.Path, pathlib.Path]:
-    """(server key and chain, CA certificate), as PEM files made with trustme."""
-    import trustme
-
-    ca = trustme.CA()
-    cert = ca.issue_cert("localhost", "127.0.0.1")
-    directory = tmp_path_factory.mktemp("interop-certs")
-    certfile = directory / "server.pem"
-    cert.private_key_and_cert_chain_pem.write_to_path(str(certfile))
-    cafile = directory / "ca.pem"
-    ca.cert_pem.write_to_path(str(cafile))
-    return certfile, cafile
 
 
 @pytest.fixture(scope="session")

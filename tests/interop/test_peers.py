@@ -19,7 +19,7 @@ pytestmark = pytest.mark.interop
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
 def test_peers_exchange_messages_and_close(case: Case, runtimes, certs):
-    certfile, cafile = certs
+    certfile, cafile = certs.cert_path, certs.ca_path
     server_args = ["server", case.compression]
     client_tls: list[str] = []
     scheme = "ws"

@@ -28,6 +28,7 @@ from typing import Any, Callable
 
 from ..exceptions import PayloadTooBig, ProtocolError
 from ..frames import OP_BINARY, OP_TEXT, OPCODES, Frame, Opcode
+from .mask import xor_mask
 
 
 __all__ = ["FrameParser", "FrameWriter", "build_frame", "MASK_POOL_SIZE"]
@@ -40,7 +41,8 @@ READ_SIZE = 16384
 """Minimum free space that :meth:`FrameParser.get_buffer` offers."""
 
 SHRINK_THRESHOLD = 4 * 65536
-"""Above this capacity, the parser releases its buffer once it's empty."""
+"""Above this capacity, the parser moves the bytes it holds to a smaller
+buffer when they fill less than a quarter of it."""
 
 KEEP_CAPACITY = 0
 """Above this capacity, the parser releases its buffer as soon as it's empty.
@@ -53,44 +55,33 @@ MAX_RESERVE = 16 * 1024 * 1024
 """Largest allocation made in advance for the rest of a pending frame."""
 
 
-# Looking int.from_bytes up once saves half of its cost on small payloads.
-_from_bytes = int.from_bytes
+def _decode_length(
+    buffer: bytes | bytearray, start: int, available: int
+) -> tuple[int, int] | None:
+    """
+    Decode the payload length of the frame at ``buffer[start:]``.
 
-_REPUNITS: dict[int, int] = {}
-"""Cache of ``_repunit(words)`` for recent payload sizes."""
+    :rfc:`6455#section-5.2`: the 7-bit length, or 126 then a 16-bit length,
+    or 127 then a 64-bit length. ``available`` bytes are buffered, at least
+    two.
 
-_REPUNITS_MAX_WORDS = 65536
-"""Largest repunit kept in the cache, in 4-byte words (256 KiB)."""
+    Returns:
+        The size of the header up to the length included, and the payload
+        length; :obj:`None` if ``available`` bytes don't hold them yet.
 
-
-def _repunit(words: int) -> int:
-    """Return the integer whose ``words`` little-endian 32-bit words are 1."""
-    rep = _REPUNITS.get(words)
-    if rep is None:
-        rep = int.from_bytes(b"\x01\x00\x00\x00" * words, "little")
-        if words <= _REPUNITS_MAX_WORDS:
-            if len(_REPUNITS) >= 32:
-                _REPUNITS.clear()
-            _REPUNITS[words] = rep
-    return rep
-
-
-def _unmask(data: bytes | memoryview, mask: bytes) -> bytes:
-    # RFC 6455 §5.3: octet i of the payload is XORed with octet i % 4 of the
-    # masking key. XORing two big integers is the fastest way in pure Python.
-    # The repeated key is the key times a repunit in base 2**32: the product
-    # has no carries, and multiplying by a small integer is quicker than
-    # building the repeated key as bytes and converting it.
-    length = len(data)
-    words = (length + 3) >> 2
-    rep = _REPUNITS.get(words)
-    if rep is None:
-        rep = _repunit(words)
-    value = _from_bytes(data, "little") ^ (_from_bytes(mask, "little") * rep)
-    if length & 3:
-        # The last word of the key sticks out past the payload.
-        return value.to_bytes(words << 2, "little")[:length]
-    return value.to_bytes(length, "little")
+    """
+    length = buffer[start + 1] & 0x7F
+    if length < 126:
+        return 2, length
+    if length == 126:
+        if available < 4:
+            return None
+        return 4, (buffer[start + 2] << 8) | buffer[start + 3]
+    # RFC 6455 §5.2 says that the most significant bit MUST be 0. Like
+    # websockets, we don't check it: such a length is just huge.
+    if available < 10:
+        return None
+    return 10, int.from_bytes(buffer[start + 2 : start + 10], "big")
 
 
 class FrameParser:
@@ -230,22 +221,11 @@ class FrameParser:
         available = self._end - self._start
         if available < 2:
             return 0
-        start = self._start
-        buffer = self._buffer
-        head2 = buffer[start + 1]
-        length = head2 & 0x7F
-        header = 2
-        if length == 126:
-            header = 4
-            if available < header:
-                return 0
-            length = int.from_bytes(buffer[start + 2 : start + 4], "big")
-        elif length == 127:
-            header = 10
-            if available < header:
-                return 0
-            length = int.from_bytes(buffer[start + 2 : start + 10], "big")
-        if head2 & 0x80:
+        decoded = _decode_length(self._buffer, self._start, available)
+        if decoded is None:
+            return 0
+        header, length = decoded
+        if self._buffer[self._start + 1] & 0x80:
             header += 4
         return max(header + length - available, 0)
 
@@ -403,20 +383,10 @@ class FrameParser:
         if head1 & 0x70 & ~self._allowed_rsv:
             raise self._fail(ProtocolError("reserved bits must be 0"))
 
-        length = head2 & 0x7F
-        header = 2
-        if length == 126:
-            header = 4
-            if available < header:
-                return None
-            length = (buffer[start + 2] << 8) | buffer[start + 3]
-        elif length == 127:
-            # RFC 6455 §5.2 says that the most significant bit MUST be 0. Like
-            # websockets, we don't check it: such a length is just huge.
-            header = 10
-            if available < header:
-                return None
-            length = int.from_bytes(buffer[start + 2 : start + 10], "big")
+        decoded = _decode_length(buffer, start, available)
+        if decoded is None:
+            return None
+        header, length = decoded
 
         if head1 & 0x08:
             # RFC 6455 §5.5: control frames MUST have a payload length of 125
@@ -437,7 +407,7 @@ class FrameParser:
         begin = start + header
         end = begin + length
         if self._mask:
-            data = _unmask(view[begin:end], bytes(buffer[begin - 4 : begin]))
+            data = xor_mask(view[begin:end], bytes(buffer[begin - 4 : begin]))
         else:
             data = bytes(view[begin:end])
         self._consumed = header + length
@@ -512,71 +482,91 @@ class FrameParser:
         a read holding whole frames, none are.
 
         """
-        if not (self._start == self._end and not self._failed and type(data) is bytes):
+        if self._start != self._end or self._failed or type(data) is not bytes:
             self.feed(data)
             return self.parse_into(events, validate_text)
-        size = len(data)
-        pos = 0
-        mask = 0x80 if self._mask else 0
-        max_size = self._max_size
-        while pos < size:
-            # Inlined from _parse() for speed: a whole TEXT or BINARY message
-            # with a 7-bit or 16-bit length, within max_size, all there.
-            if size - pos >= 4:
-                head1 = data[pos]
-                head2 = data[pos + 1]
-                if (head1 == 0x82 or head1 == 0x81) and head2 & 0x80 == mask:
-                    length = head2 & 0x7F
-                    begin = pos + 2
-                    if length == 126:
-                        length = (data[pos + 2] << 8) | data[pos + 3]
-                        begin = pos + 4
-                    if length < 127 or begin == pos + 4:
-                        if mask:
-                            begin += 4
-                        end = begin + length
-                        if end <= size and (max_size is None or length <= max_size):
-                            if mask:
-                                payload = _unmask(data[begin:end], data[begin - 4 : begin])
-                            else:
-                                payload = data[begin:end]
-                            pos = end
-                            if head1 == 0x82:
-                                events.append(Frame(OP_BINARY, payload))
-                                continue
-                            try:
-                                validate_text(payload)
-                            except BaseException:
-                                self.feed(memoryview(data)[pos:])
-                                raise
-                            events.append(Frame(OP_TEXT, payload))
-                            continue
-            # Everything else, including errors and partial frames.
-            try:
-                frame = self._parse(data, data, pos, size)
-            except BaseException:
-                # As in next_frame(): the offending frame stays buffered.
-                self.feed(memoryview(data)[pos:])
-                raise
-            if frame is None:
-                self.feed(memoryview(data)[pos:])
-                return None
+        pos = self._receive_messages(data, events, validate_text)
+        if pos == len(data):
+            return None
+        # The frame at pos isn't a whole message: it's another kind of frame,
+        # a partial frame or a frame that breaks a rule.
+        try:
+            frame = self._parse(data, data, pos, len(data))
+        except BaseException:
+            # As in next_frame(): the offending frame stays buffered.
+            self.feed(memoryview(data)[pos:])
+            raise
+        if frame is not None:
             pos += self._consumed
-            head1 = self._head1
-            # FIN set, no RSV bit, and TEXT or BINARY: see parse_into().
+        self.feed(memoryview(data)[pos:])
+        return frame
+
+    def _receive_messages(
+        self,
+        data: bytes,
+        events: list[Any],
+        validate_text: Callable[[bytes], object],
+    ) -> int:
+        """
+        Parse whole messages from the start of ``data`` into ``events``.
+
+        This is the fast path of :meth:`receive`. A whole message is a TEXT or
+        BINARY frame with FIN set and no RSV bit, correctly masked, within
+        ``max_size`` and entirely in ``data``: then :meth:`_parse` would
+        accept it, and :meth:`parse_into` would append it to ``events``.
+
+        Returns:
+            The position of the first frame that isn't a whole message, or
+            ``len(data)``.
+
+        Raises:
+            Exception: Whatever ``validate_text`` raises; as in
+                :meth:`parse_into`, the frame that failed validation is
+                consumed and the rest of ``data`` is buffered.
+
+        """
+        size = len(data)
+        mask = self._mask
+        mask_bit = 0x80 if mask else 0
+        max_size = self._max_size
+        pos = 0
+        while size - pos >= 2:
+            head1 = data[pos]
+            if (head1 != 0x82 and head1 != 0x81) or data[pos + 1] & 0x80 != mask_bit:
+                break
+            # The 7-bit and 16-bit cases of _decode_length(), inlined: this
+            # loop runs once per message, and the call would cost 5% of the
+            # time of a small message.
+            length = data[pos + 1] & 0x7F
+            if length < 126:
+                header = 2
+            elif length == 126 and size - pos >= 4:
+                header = 4
+                length = (data[pos + 2] << 8) | data[pos + 3]
+            else:
+                decoded = _decode_length(data, pos, size - pos)
+                if decoded is None:
+                    break
+                header, length = decoded
+            begin = pos + header + 4 if mask else pos + header
+            end = begin + length
+            if end > size or (max_size is not None and length > max_size):
+                break
+            if mask:
+                payload = xor_mask(data[begin:end], data[begin - 4 : begin])
+            else:
+                payload = data[begin:end]
+            pos = end
             if head1 == 0x82:
-                events.append(frame)
-            elif head1 == 0x81:
+                events.append(Frame(OP_BINARY, payload))
+            else:
                 try:
-                    validate_text(frame.data)  # type: ignore[arg-type]
+                    validate_text(payload)
                 except BaseException:
                     self.feed(memoryview(data)[pos:])
                     raise
-                events.append(frame)
-            else:
-                self.feed(memoryview(data)[pos:])
-                return frame
-        return None
+                events.append(Frame(OP_TEXT, payload))
+        return pos
 
     def frames(self) -> list[Frame]:
         """
@@ -681,7 +671,7 @@ def build_frame(
     if mask_key is None:
         return header + payload
     # RFC 6455 §5.3: the masking key follows the length.
-    return header + mask_key + _unmask(memoryview(payload), mask_key)
+    return header + mask_key + xor_mask(payload, mask_key)
 
 
 _HEADER_0 = struct.Struct("!BB").pack
@@ -756,7 +746,7 @@ class FrameWriter:
                 header = _HEADER_16(head1, 0xFE, length)
             else:
                 header = _HEADER_64(head1, 0xFF, length)
-            return header + key + _unmask(data, key)
+            return header + key + xor_mask(data, key)
         if not self._mask:
             return build_frame(opcode, data, fin, rsv, None)
         pos = self._pos

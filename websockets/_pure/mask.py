@@ -77,20 +77,51 @@ def _as_bytes(obj: object) -> bytes | bytearray:
     raise TypeError(f"expected a bytes-like object, {_type_name(obj)} found")
 
 
-def _xor(data: BytesLike, mask: bytes | bytearray, phase: int) -> bytes:
-    """
-    Mask ``data`` with ``mask`` starting ``phase`` bytes into the mask.
+# Looking int.from_bytes up once saves half of its cost on small payloads.
+_from_bytes = int.from_bytes
 
-    XOR-ing two big integers is the fastest way to do this in pure Python:
-    it runs at C speed once the repeated mask is built.
+_REPUNITS: dict[int, int] = {}
+"""Cache of ``_repunit(words)`` for recent payload sizes."""
+
+_REPUNITS_MAX_WORDS = 65536
+"""Largest repunit kept in the cache, in 4-byte words (256 KiB)."""
+
+
+def _repunit(words: int) -> int:
+    """Return the integer whose ``words`` little-endian 32-bit words are 1."""
+    rep = _REPUNITS.get(words)
+    if rep is None:
+        rep = _from_bytes(b"\x01\x00\x00\x00" * words, "little")
+        if words <= _REPUNITS_MAX_WORDS:
+            if len(_REPUNITS) >= 32:
+                _REPUNITS.clear()
+            _REPUNITS[words] = rep
+    return rep
+
+
+def xor_mask(data: BytesLike, key: bytes | bytearray) -> bytes:
+    """
+    Return ``data`` masked with the 4-byte ``key``: byte ``i`` is XOR-ed with
+    byte ``i % 4`` of the key (:rfc:`6455#section-5.3`).
+
+    This is the XOR routine of the pure-Python kernels; the framing kernel
+    calls it too. ``data`` must be contiguous.
+
+    XOR-ing two big integers is the fastest way to do this in pure Python. The
+    repeated key is the key times a repunit in base 2**32: the product has no
+    carries, and multiplying by a small integer is quicker than building the
+    repeated key as bytes and converting it.
 
     """
     length = len(data)
-    if length == 0:
-        return b""
-    key = bytes(mask[phase:]) + bytes(mask[:phase])
-    stream = (key * ((length + 3) // 4))[:length]
-    value = int.from_bytes(data, "little") ^ int.from_bytes(stream, "little")
+    words = (length + 3) >> 2
+    rep = _REPUNITS.get(words)
+    if rep is None:
+        rep = _repunit(words)
+    value = _from_bytes(data, "little") ^ (_from_bytes(key, "little") * rep)
+    if length & 3:
+        # The last word of the key sticks out past the payload.
+        return value.to_bytes(words << 2, "little")[:length]
     return value.to_bytes(length, "little")
 
 
@@ -115,7 +146,7 @@ def apply_mask(data: BytesLike, mask: BytesLike) -> bytes:
     mask = _as_bytes(mask)
     if len(mask) != 4:
         raise ValueError("mask must contain 4 bytes")
-    return _xor(data, mask, 0)
+    return xor_mask(data, mask)
 
 
 def apply_mask_inplace(
@@ -173,4 +204,7 @@ def apply_mask_inplace(
     if len(mask) != 4:
         raise ValueError("mask must contain 4 bytes")
 
-    view[:] = _xor(view, mask, offset & 3)
+    # Starting ``phase`` bytes into the payload is starting with the key
+    # rotated by as many bytes.
+    phase = offset & 3
+    view[:] = xor_mask(view, mask[phase:] + mask[:phase])

@@ -17,7 +17,11 @@ import codecs
 from ..typing import BytesLike
 
 
-__all__ = ["validate_utf8", "Utf8Validator"]
+__all__ = ["IMPLEMENTATION", "validate_utf8", "Utf8Validator"]
+
+
+IMPLEMENTATION = "python"
+"""Name of the validation loop: always ``"python"`` in this module."""
 
 
 def _as_buffer(data: BytesLike) -> BytesLike:
@@ -92,10 +96,14 @@ class Utf8Validator:
             TypeError: If ``data`` isn't a bytes-like object.
 
         """
+        # The compiled twin converts final to a C int while parsing its
+        # arguments, so a final without a truth value fails before data is
+        # looked at.
+        final = bool(final)
         buffer = _as_buffer(data)
         if self._pending:
             buffer = self._pending + buffer
         # This is what codecs.BufferedIncrementalDecoder.decode() does. If
         # utf_8_decode() raises, _pending doesn't change.
-        _, consumed = codecs.utf_8_decode(buffer, "strict", bool(final))
+        _, consumed = codecs.utf_8_decode(buffer, "strict", final)
         self._pending = bytes(buffer[consumed:])

@@ -45,6 +45,12 @@ class FrameParser:
     def parse_into(
         self, events: list[Any], validate_text: Callable[[bytes], object]
     ) -> Frame | None: ...
+    def receive(
+        self,
+        data: bytes | bytearray | memoryview,
+        events: list[Any],
+        validate_text: Callable[[bytes], object],
+    ) -> Frame | None: ...
 
 
 class FrameWriter:

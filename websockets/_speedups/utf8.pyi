@@ -9,6 +9,7 @@ from __future__ import annotations
 __all__ = ["validate_utf8", "Utf8Validator", "IMPLEMENTATION"]
 
 IMPLEMENTATION: str
+"""Pre-pass in use: ``"avx2"`` or ``"word"``."""
 
 def _supported_implementations() -> tuple[str, ...]: ...
 def _set_implementation(name: str) -> None: ...

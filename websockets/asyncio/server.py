@@ -38,7 +38,7 @@ from ..headers import (
     validate_subprotocols,
 )
 from ..http11 import SERVER, Request, Response
-from ..protocol import CONNECTING, OPEN, Event, Side
+from ..protocol import CONNECTING, OPEN, Event
 from ..server import ServerProtocol
 from ..typing import DataLike, LoggerLike, Origin, StatusLike, Subprotocol
 from .connection import Connection
@@ -1021,16 +1021,8 @@ def broadcast(
 
         try:
             protocol = connection.protocol
-            if (
-                protocol.side is Side.SERVER
-                and not protocol.extensions
-                and not protocol.debug
-                and not protocol.expect_continuation_frame
-                and not protocol.writes
-            ):
-                # Frames from servers aren't masked (RFC 6455 §5.1) and,
-                # without extensions, are the same bytes on every connection:
-                # build the frame once and write it everywhere. This is what
+            if protocol.takes_shared_frames():
+                # Build the frame once and write it everywhere. This is what
                 # send_text or send_binary would do, minus the framing.
                 if shared_frame is None:
                     shared_frame = build_frame(opcode, payload, True, 0, None)

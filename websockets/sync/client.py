@@ -452,7 +452,7 @@ def _open_connection(
             origin=origin,
             extensions=extensions,
             subprotocols=subprotocols,
-            max_size=_protocol_max_size(max_size),
+            max_size=max_size,
             logger=logger,
         )
 
@@ -483,17 +483,6 @@ def _open_connection(
 
     connection.start_keepalive()
     return connection
-
-
-def _protocol_max_size(
-    max_size: int | None | tuple[int | None, int | None],
-) -> int | None:
-    # websockets 17 accepts a (max_message_size, max_fragment_size) tuple.
-    # The Sans-I/O Protocol takes only a message limit for now; enforcing it
-    # also bounds every fragment, so the tuple degrades to its first item.
-    if isinstance(max_size, tuple):
-        return max_size[0]
-    return max_size
 
 
 def _redirect_uri(ws_uri: WebSocketURI, exc: Exception) -> WebSocketURI | None:

@@ -41,7 +41,7 @@ from ..exceptions import (
 )
 from ..frames import DATA_OPCODES, OP_PONG, CloseCode, Frame
 from ..http11 import Request, Response
-from ..protocol import OPEN, Event, Protocol, State
+from ..protocol import OPEN, Event, InputMode, Protocol, State
 from ..typing import BytesLike, Data, DataLike, LoggerLike
 from .messages import Assembler
 from .utils import Deadline
@@ -871,7 +871,7 @@ class Connection:
         # parsed. Before that, the opening handshake is small and the server's
         # handler thread may switch the parser while this thread is blocked in
         # recv_into(), so reading into a private buffer is the safe choice.
-        return getattr(self.protocol, "mode", None) == "frames"
+        return self.protocol.mode is InputMode.FRAMES
 
     def recv_events(self) -> None:
         """

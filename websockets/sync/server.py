@@ -705,7 +705,7 @@ def serve(
                 extensions=extensions,
                 subprotocols=subprotocols,
                 select_subprotocol=protocol_select_subprotocol,
-                max_size=_protocol_max_size(max_size),
+                max_size=max_size,
                 logger=logger,
             )
 
@@ -785,14 +785,6 @@ def serve(
 
     server = Server(sock, conn_handler, logger)
     return server
-
-
-def _protocol_max_size(
-    max_size: int | None | tuple[int | None, int | None],
-) -> int | None:
-    from .client import _protocol_max_size as convert
-
-    return convert(max_size)
 
 
 def unix_serve(
