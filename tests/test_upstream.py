@@ -62,7 +62,9 @@ def test_check_rejects_an_interpreter_that_imports_this_repository():
 
 def test_check_rejects_an_interpreter_without_websockets(tmp_path):
     venv = tmp_path / "empty"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True
+    )
     problem = upstream_module._check(str(venv / "bin" / "python"), str(tmp_path))
     assert "can't import websockets" in problem
 
@@ -72,7 +74,7 @@ def test_a_partial_environment_is_never_reused(tmp_path, monkeypatch):
     # the environment, so ensure() doesn't see it; an environment that fails
     # the check is rebuilt, not trusted.
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    target = upstream_module._environment_path()
+    target = upstream_module._environment_path(upstream_module.base_interpreter())
     assert target.is_relative_to(tmp_path)
     target.mkdir(parents=True)
     (target / "bin").mkdir()

@@ -144,11 +144,19 @@ def test_parse_uri_value_errors_from_urllib(uri, message):
     assert str(raised.value) == message
 
 
-@pytest.mark.parametrize("uri", ["ws://a..ñ/", "ws://" + "ñ" * 70 + ".com/"])
-def test_parse_iri_invalid_idna(uri):
+@pytest.mark.parametrize(
+    "uri, host",
+    [("ws://a..ñ/", "a..ñ"), ("ws://" + "ñ" * 70 + ".com/", "ñ" * 70 + ".com")],
+)
+def test_parse_iri_invalid_idna(uri, host):
+    # The error is the idna codec's own, whose wording depends on the Python
+    # version ("label empty or too long" until 3.12).
+    with pytest.raises(UnicodeError) as expected:
+        host.encode("idna")
     with pytest.raises(UnicodeError) as raised:
         parse_uri(uri)
-    assert "label empty or too long" in str(raised.value)
+    assert type(raised.value) is type(expected.value)
+    assert str(raised.value) == str(expected.value)
 
 
 def test_parse_iri_unencodable_path():

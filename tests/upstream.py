@@ -38,7 +38,13 @@ import tempfile
 from typing import Any
 
 
-__all__ = ["RELEASED_VERSION", "REQUIREMENTS", "Upstream", "UpstreamUnavailable", "ensure"]
+__all__ = [
+    "RELEASED_VERSION",
+    "REQUIREMENTS",
+    "Upstream",
+    "UpstreamUnavailable",
+    "ensure",
+]
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 
@@ -111,12 +117,65 @@ def cache_root() -> pathlib.Path:
     return root
 
 
-def _environment_path() -> pathlib.Path:
-    # One environment per interpreter version and requirement list.
+# websockets 17.4 requires Python 3.11 or later.
+MINIMUM_PYTHON = (3, 11)
+
+# Interpreters tried, in order, when the one running the tests is too old.
+CANDIDATES = ("python3.13", "python3.12", "python3.11", "python3")
+
+
+def _version_of(python: str) -> tuple[int, int] | None:
+    """Return ``python``'s (major, minor) version, or None if it doesn't run."""
+    try:
+        result = subprocess.run(
+            [python, "-I", "-c", "import sys; print(*sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if result.returncode != 0:  # a pyenv shim for a version not selected
+        return None
+    major, minor = result.stdout.split()
+    return int(major), int(minor)
+
+
+def base_interpreter() -> str:
+    """
+    The interpreter that creates the environment: this one, if recent enough.
+
+    Tests may run on a Python that the release doesn't support (3.10); the
+    release then runs on another interpreter found on ``PATH``, which is
+    fine for a peer in another process.
+
+    """
+    if sys.version_info[:2] >= MINIMUM_PYTHON:
+        return sys.executable
+    for name in CANDIDATES:
+        python = shutil.which(name)
+        if python is None:
+            continue
+        version = _version_of(python)
+        if version is not None and version >= MINIMUM_PYTHON:
+            return python
+    raise UpstreamUnavailable(
+        f"websockets {RELEASED_VERSION} requires Python"
+        f" {'.'.join(map(str, MINIMUM_PYTHON))} or later; this is"
+        f" {sys.version.split()[0]} and none of {', '.join(CANDIDATES)} on PATH is"
+    )
+
+
+def _environment_path(base: str) -> pathlib.Path:
+    # One environment per base interpreter and requirement list.
+    # A virtualenv's interpreter links to its base: the virtualenvs of one
+    # Python share one environment for the release.
+    version = _version_of(base) or sys.version_info[:2]
+    real = os.path.realpath(base)
     key = hashlib.sha256(
-        json.dumps([sys.version, sys.executable, REQUIREMENTS]).encode()
+        json.dumps([real, version, REQUIREMENTS]).encode()
     ).hexdigest()[:12]
-    tag = f"py{sys.version_info.major}{sys.version_info.minor}"
+    tag = f"py{version[0]}{version[1]}"
     return cache_root() / f"upstream-{RELEASED_VERSION}-{tag}-{key}"
 
 
@@ -150,7 +209,10 @@ def _check(python: str, cwd: str) -> str:
         return f"{python} imports websockets from {location}, not its site-packages"
     if found["speedy"]:
         return f"{python} has websockets-speedy installed, not only the release"
-    if found["version"] != RELEASED_VERSION or found["distribution"] != RELEASED_VERSION:
+    if (
+        found["version"] != RELEASED_VERSION
+        or found["distribution"] != RELEASED_VERSION
+    ):
         return (
             f"{python} has websockets {found['version']} (distribution"
             f" {found['distribution']}), not the released {RELEASED_VERSION}"
@@ -158,7 +220,7 @@ def _check(python: str, cwd: str) -> str:
     return ""
 
 
-def _create(target: pathlib.Path, cwd: str) -> None:
+def _create(target: pathlib.Path, base: str, cwd: str) -> None:
     """Build the environment under a temporary name, check it, rename it."""
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = pathlib.Path(
@@ -167,14 +229,22 @@ def _create(target: pathlib.Path, cwd: str) -> None:
     try:
         python = staging / "bin" / "python"
         subprocess.run(
-            [sys.executable, "-m", "venv", str(staging)],
+            [base, "-I", "-m", "venv", str(staging)],
             check=True,
             capture_output=True,
             cwd=cwd,
         )
         install = subprocess.run(
-            [str(python), "-I", "-m", "pip", "install", "--quiet",
-             "--disable-pip-version-check", *REQUIREMENTS],
+            [
+                str(python),
+                "-I",
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                *REQUIREMENTS,
+            ],
             capture_output=True,
             text=True,
             cwd=cwd,
@@ -235,7 +305,8 @@ def _ensure() -> Upstream:
         if problem:
             raise UpstreamUnavailable(f"WEBSOCKETS_UPSTREAM_PYTHON: {problem}")
         return Upstream(override, cwd, RELEASED_VERSION)
-    target = _environment_path()
+    base = base_interpreter()
+    target = _environment_path(base)
     python = target / "bin" / "python"
     if target.exists():
         if not _check(str(python), cwd):
@@ -243,7 +314,7 @@ def _ensure() -> Upstream:
         # Damaged (the base interpreter moved, say): build it again.
         shutil.rmtree(target, ignore_errors=True)
     try:
-        _create(target, cwd)
+        _create(target, base, cwd)
     except (OSError, subprocess.SubprocessError) as exc:
         raise UpstreamUnavailable(f"could not create {target}: {exc}") from None
     problem = _check(str(python), cwd)

@@ -53,10 +53,17 @@ async def test_non_websocket_server_gives_invalid_status():
 
 
 async def test_open_timeout_raises_timeout_error():
-    server = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
+    # A server that accepts connections and never answers. It keeps its
+    # writers: from Python 3.13, a collected StreamWriter closes its socket.
+    writers = []
+    server = await asyncio.start_server(
+        lambda reader, writer: writers.append(writer), "127.0.0.1", 0
+    )
     port = server.sockets[0].getsockname()[1]
     with pytest.raises(TimeoutError, match="timed out during opening handshake"):
         await connect(f"ws://127.0.0.1:{port}/", open_timeout=0.05)
+    for writer in writers:
+        writer.close()
     server.close()
 
 
