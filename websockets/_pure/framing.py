@@ -481,63 +481,29 @@ class FrameParser:
         bytes that remain are copied into the buffer: in the common case of
         a read holding whole frames, none are.
 
+        Whole messages take a fast path, the loop below: TEXT or BINARY
+        frames with FIN set and no RSV bit, correctly masked, within
+        ``max_size`` and entirely in ``data``, which :meth:`_parse` would
+        accept and :meth:`parse_into` would append to ``events``. The first
+        other frame goes to :meth:`_receive_frame`.
+
         """
         if self._start != self._end or self._failed or type(data) is not bytes:
             self.feed(data)
             return self.parse_into(events, validate_text)
-        pos = self._receive_messages(data, events, validate_text)
-        if pos == len(data):
-            return None
-        # The frame at pos isn't a whole message: it's another kind of frame,
-        # a partial frame or a frame that breaks a rule.
-        try:
-            frame = self._parse(data, data, pos, len(data))
-        except BaseException:
-            # As in next_frame(): the offending frame stays buffered.
-            self.feed(memoryview(data)[pos:])
-            raise
-        if frame is not None:
-            pos += self._consumed
-        self.feed(memoryview(data)[pos:])
-        return frame
-
-    def _receive_messages(
-        self,
-        data: bytes,
-        events: list[Any],
-        validate_text: Callable[[bytes], object],
-    ) -> int:
-        """
-        Parse whole messages from the start of ``data`` into ``events``.
-
-        This is the fast path of :meth:`receive`. A whole message is a TEXT or
-        BINARY frame with FIN set and no RSV bit, correctly masked, within
-        ``max_size`` and entirely in ``data``: then :meth:`_parse` would
-        accept it, and :meth:`parse_into` would append it to ``events``.
-
-        Returns:
-            The position of the first frame that isn't a whole message, or
-            ``len(data)``.
-
-        Raises:
-            Exception: Whatever ``validate_text`` raises; as in
-                :meth:`parse_into`, the frame that failed validation is
-                consumed and the rest of ``data`` is buffered.
-
-        """
         size = len(data)
         mask = self._mask
-        mask_bit = 0x80 if mask else 0
         max_size = self._max_size
         pos = 0
         while size - pos >= 2:
             head1 = data[pos]
-            if (head1 != 0x82 and head1 != 0x81) or data[pos + 1] & 0x80 != mask_bit:
+            head2 = data[pos + 1]
+            if (head1 != 0x82 and head1 != 0x81) or (head2 >= 0x80) is not mask:
                 break
             # The 7-bit and 16-bit cases of _decode_length(), inlined: this
             # loop runs once per message, and the call would cost 5% of the
             # time of a small message.
-            length = data[pos + 1] & 0x7F
+            length = head2 & 0x7F
             if length < 126:
                 header = 2
             elif length == 126 and size - pos >= 4:
@@ -563,10 +529,34 @@ class FrameParser:
                 try:
                     validate_text(payload)
                 except BaseException:
+                    # As in parse_into(): the invalid frame is consumed.
                     self.feed(memoryview(data)[pos:])
                     raise
                 events.append(Frame(OP_TEXT, payload))
-        return pos
+        if pos == size:
+            return None
+        return self._receive_frame(data, pos)
+
+    def _receive_frame(self, data: bytes, pos: int) -> Frame | None:
+        """
+        Parse the frame at ``data[pos:]``, which isn't a whole message, then
+        buffer the rest of ``data``.
+
+        It's another kind of frame (returned, as by :meth:`parse_into`), a
+        partial frame (:obj:`None`) or a frame that breaks a rule (the
+        exception of :meth:`next_frame`).
+
+        """
+        try:
+            frame = self._parse(data, data, pos, len(data))
+        except BaseException:
+            # As in next_frame(): the offending frame stays buffered.
+            self.feed(memoryview(data)[pos:])
+            raise
+        if frame is not None:
+            pos += self._consumed
+        self.feed(memoryview(data)[pos:])
+        return frame
 
     def frames(self) -> list[Frame]:
         """
