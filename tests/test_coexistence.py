@@ -118,6 +118,17 @@ def wheelhouse(speedy_wheel, tmp_path_factory):
     return directory
 
 
+@pytest.fixture(scope="module")
+def released_version(wheelhouse):
+    """
+    Version of the release in the wheelhouse: 17.4, except on Python 3.10,
+    which websockets 17 doesn't support (pip takes the last 16.x there).
+
+    """
+    (wheel,) = wheelhouse.glob("websockets-*.whl")
+    return wheel.name.split("-")[1]
+
+
 def probe(python, **env):
     result = run([python, "-c", PROBE], cwd=python.parent, env=clean_env(**env))
     return json.loads(result.stdout)
@@ -132,7 +143,7 @@ def version_lines(python, **env):
     return result.stdout.splitlines()
 
 
-def check_state(python, ours, released):
+def check_state(python, ours, released, released_version):
     """
     Check what ``import websockets`` gives with these distributions installed.
 
@@ -158,8 +169,11 @@ def check_state(python, ours, released):
     elif released:
         assert report["package"].endswith("site-packages/websockets"), report
         assert report["kernels"] is None
-        assert report["identity"] == RELEASED_IDENTITY
-        assert version_lines(python) == ["websockets 17.4"]
+        if released_version == "17.4":
+            assert report["identity"] == RELEASED_IDENTITY
+        else:  # an older release: same module names and pickling, other hints
+            assert report["identity"][:5] == RELEASED_IDENTITY[:5]
+        assert version_lines(python) == [f"websockets {released_version}"]
     else:
         assert report["error"] == "No module named 'websockets'"
     if ours and released:
@@ -172,7 +186,7 @@ def check_state(python, ours, released):
 
 @pytest.mark.parametrize("sequence", SEQUENCES)
 def test_import_websockets_survives_install_and_uninstall_sequence(
-    sequence, wheelhouse, tmp_path
+    sequence, wheelhouse, released_version, tmp_path
 ):
     python = create_venv(tmp_path / "venv")
     ours = released = False
@@ -190,7 +204,7 @@ def test_import_websockets_survives_install_and_uninstall_sequence(
             released = False
         else:
             ours = False
-        check_state(python, ours, released)
+        check_state(python, ours, released, released_version)
 
 
 def test_readme_and_docs_give_the_tested_commands():

@@ -39,33 +39,9 @@ die() {
 
 mkdir -p "$ARTIFACTS"
 SUMMARY=()
-for mode in $MODES; do
-    case $mode in
-        compiled) variable=WEBSOCKETS_REQUIRE_SPEEDUPS ;;
-        pure) variable=WEBSOCKETS_NO_SPEEDUPS ;;
-        *) die "unknown mode: $mode (modes: compiled pure)" ;;
-    esac
-    printf '\n==> pytest -m embedders tests/embedders (%s)\n' "$mode"
-    start=$SECONDS
-    report=$ARTIFACTS/junit-$mode.xml
-    status=0
-    (cd "$ROOT" && env "$variable=1" "$PYTHON" -m pytest -p no:cacheprovider \
-        -m embedders tests/embedders --junitxml="$report" "$@") || status=$?
-    [[ $status -eq 0 ]] || die "$mode: pytest exited with status $status"
-    counts=$("$PYTHON" - "$report" <<'PY'
-import sys
-import xml.etree.ElementTree as ET
-
-cases = list(ET.parse(sys.argv[1]).getroot().iter("testcase"))
-skipped = [case.get("name") for case in cases if case.find("skipped") is not None]
-if skipped:
-    sys.exit(f"skipped tests: {', '.join(skipped)}")
-if not cases:
-    sys.exit("no tests ran")
-print(f"{len(cases)} passed")
-PY
-    ) || die "$mode: checks on the test report failed"
-    SUMMARY+=("$mode: $counts in $((SECONDS - start))s")
-done
+log() { printf '\n==> %s\n' "$*"; }
+note() { SUMMARY+=("$*"); }
+. "$ROOT/tests/modes.sh"
+run_in_modes embedders tests/embedders "$@"
 printf '\n==> embedders summary\n'
 printf '%s\n' "${SUMMARY[@]}"

@@ -47,6 +47,7 @@ die() {
     printf '\nFAILED: %s\n' "$*" >&2
     exit 1
 }
+. "$ROOT/tests/modes.sh"
 
 APT_UPDATED=
 apt_install() {
@@ -90,40 +91,7 @@ install_peers() {
 }
 
 run_tests() {
-    local mode variable report status counts start
-    mkdir -p "$ARTIFACTS"
-    # The compiled mode must test compiled kernels: check they load first.
-    (cd "$ROOT" && WEBSOCKETS_REQUIRE_SPEEDUPS=1 "$PYTHON" -c 'import websockets._accel') \
-        || die "the compiled kernels don't load; build them: $PYTHON setup.py build_ext --inplace"
-    for mode in $MODES; do
-        case $mode in
-            compiled) variable=WEBSOCKETS_REQUIRE_SPEEDUPS ;;
-            pure) variable=WEBSOCKETS_NO_SPEEDUPS ;;
-            *) die "unknown mode: $mode (modes: compiled pure)" ;;
-        esac
-        log "pytest -m interop tests/interop ($mode)"
-        start=$SECONDS
-        report=$ARTIFACTS/junit-$mode.xml
-        status=0
-        (cd "$ROOT" && env "$variable=1" "$PYTHON" -m pytest -p no:cacheprovider \
-            -m interop tests/interop --junitxml="$report" "$@") || status=$?
-        [[ $status -eq 0 ]] || die "$mode: pytest exited with status $status"
-        # No skips (team rule), and the run must have collected the tests.
-        counts=$("$PYTHON" - "$report" <<'PY'
-import sys
-import xml.etree.ElementTree as ET
-
-cases = list(ET.parse(sys.argv[1]).getroot().iter("testcase"))
-skipped = [case.get("name") for case in cases if case.find("skipped") is not None]
-if skipped:
-    sys.exit(f"skipped tests: {', '.join(skipped)}")
-if not cases:
-    sys.exit("no tests ran")
-print(f"{len(cases)} passed")
-PY
-        ) || die "$mode: checks on the test report failed"
-        note "$mode: $counts in $((SECONDS - start))s"
-    done
+    run_in_modes interop tests/interop "$@"
 }
 
 main() {
