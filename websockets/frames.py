@@ -16,7 +16,7 @@ import os
 import secrets
 import struct
 from collections.abc import Generator, Sequence
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, ClassVar
 
 from .exceptions import PayloadTooBig, ProtocolError
 from .typing import BytesLike
@@ -158,6 +158,14 @@ class Frame:
 
     # Configure if you want to see more in logs. Should be a multiple of 3.
     MAX_LOG_SIZE = int(os.environ.get("WEBSOCKETS_MAX_LOG_SIZE", "75"))
+
+    # Whether the payload of each kind of data frame is expected to be text,
+    # as websockets 17.4 declares it. A ClassVar: not a field, not a slot.
+    DEFAULT_IS_TEXT: ClassVar[dict[Opcode, bool]] = {
+        OP_TEXT: True,
+        OP_BINARY: False,
+        OP_CLOSE: True,
+    }
 
     def __str__(self) -> str:
         """
@@ -333,6 +341,67 @@ class Frame:
                 raise ProtocolError("fragmented control frame")
 
 
+def _utf8_sequence_length(byte: int) -> int:
+    """Length of the UTF-8 sequence that a byte starts; 0 for continuation bytes."""
+    if byte < 0x80:
+        return 1
+    if byte < 0xC0:
+        return 0
+    if byte < 0xE0:
+        return 2
+    if byte < 0xF0:
+        return 3
+    if byte < 0xF8:
+        return 4
+    # 0xF8-0xFF never occur in UTF-8; decoding rejects them.
+    return 1
+
+
+def is_utf8_fragment(
+    data: bytes,
+    must_start_clean: bool = False,
+    must_end_clean: bool = False,
+) -> bool:
+    """
+    Guess if data is a fragment of UTF-8 text.
+
+    A fragment of a text message may start in the middle of a character and
+    end in the middle of another one. Unless ``must_start_clean`` is set, up
+    to three continuation bytes at the start are skipped: the end of a
+    character that began in the previous fragment. Unless ``must_end_clean``
+    is set, an incomplete character at the end is ignored: it continues in the
+    next fragment. What remains must be valid UTF-8.
+
+    Args:
+        data: Payload of a frame.
+        must_start_clean: Whether data must start at a character boundary.
+        must_end_clean: Whether data must end at a character boundary.
+
+    """
+    start = 0
+    if not must_start_clean:
+        # A UTF-8 character is at most 4 bytes long: 3 continuation bytes.
+        while start < 3 and start < len(data) and data[start] & 0xC0 == 0x80:
+            start += 1
+    end = len(data)
+    if not must_end_clean:
+        # Find where the last character starts and tell if it's complete.
+        last = len(data) - 1
+        while last >= 0 and data[last] & 0xC0 == 0x80:
+            last -= 1
+        if last < 0:
+            # Only continuation bytes: the last one may end the character
+            # that the skipped ones belong to, like websockets 17.4 guesses.
+            end = len(data) - 1
+        elif _utf8_sequence_length(data[last]) > len(data) - last:
+            end = last
+    try:
+        data[start:end].decode()
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _hexdump(data: BytesLike) -> str:
     return " ".join(f"{byte:02x}" for byte in data)
 
@@ -413,6 +482,10 @@ class Close:
         # the ranges reserved for libraries (3000-3999) and private use.
         if not (self.code in EXTERNAL_CLOSE_CODES or 3000 <= self.code < 5000):
             raise ProtocolError("invalid status code")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), "apply_mask"])
 
 
 def __getattr__(name: str) -> object:

@@ -16,13 +16,18 @@ from collections.abc import AsyncIterator, Callable, Generator, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
-from ..client import ClientProtocol, _send_handshake_request, backoff
-from ..datastructures import HeadersLike
+from ..client import ClientProtocol, _send_handshake_request, backoff, process_exception
+from ..datastructures import Headers as Headers, HeadersLike
 from ..exceptions import (
-    InvalidMessage,
+    InvalidProxyMessage as InvalidProxyMessage,
+    InvalidProxyStatus as InvalidProxyStatus,
     InvalidStatus,
     ProxyError,
     SecurityError,
+)
+from ..extensions.base import ClientExtensionFactory as ClientExtensionFactory
+from ..extensions.permessage_deflate import (
+    enable_client_permessage_deflate as enable_client_permessage_deflate,
 )
 from ..headers import validate_subprotocols
 from ..http11 import USER_AGENT, Response
@@ -35,7 +40,8 @@ from ..proxy import (
     prepare_connect_request,
     prepare_socks_proxy,
 )
-from ..typing import LoggerLike, Origin, Subprotocol
+from ..streams import StreamReader as StreamReader
+from ..typing import LoggerLike, Origin, PathLike as PathLike, Subprotocol
 from ..uri import WebSocketURI, parse_uri
 from .connection import Connection
 
@@ -140,51 +146,6 @@ class ClientConnection(Connection):
             # If the connection is closed during the handshake, unblock it.
             if not self.response_rcvd.done():
                 self.response_rcvd.set_result(None)
-
-
-def process_exception(exc: Exception) -> Exception | None:
-    """
-    Determine whether a connection error is retryable or fatal.
-
-    When reconnecting automatically with ``async for ... in connect(...)``, if a
-    connection attempt fails, :func:`process_exception` is called to determine
-    whether to retry connecting or to raise the exception.
-
-    This function defines the default behavior, which is to retry on:
-
-    * :exc:`EOFError`, :exc:`OSError`, :exc:`asyncio.TimeoutError`: network
-      errors;
-    * :exc:`~websockets.exceptions.InvalidStatus` when the status code is 500,
-      502, 503, or 504: server or proxy errors.
-
-    All other exceptions are considered fatal.
-
-    You can change this behavior with the ``process_exception`` argument of
-    :func:`connect`.
-
-    Return :obj:`None` if the exception is retryable i.e. when the error could
-    be transient and trying to reconnect with the same parameters could succeed.
-    The exception will be logged at the ``INFO`` level.
-
-    Return an exception, either ``exc`` or a new exception, if the exception is
-    fatal i.e. when trying to reconnect will most likely produce the same error.
-    That exception will be raised, breaking out of the retry loop.
-
-    """
-    # This catches python-socks' ProxyConnectionError and ProxyTimeoutError.
-    # Remove asyncio.TimeoutError when dropping Python < 3.11.
-    if isinstance(exc, (OSError, TimeoutError, asyncio.TimeoutError)):
-        return None
-    if isinstance(exc, InvalidMessage) and isinstance(exc.__cause__, EOFError):
-        return None
-    if isinstance(exc, InvalidStatus) and exc.response.status_code in [
-        500,  # Internal Server Error
-        502,  # Bad Gateway
-        503,  # Service Unavailable
-        504,  # Gateway Timeout
-    ]:
-        return None
-    return exc
 
 
 # This is spelled in lower case because it's exposed as a callable in the API.

@@ -24,16 +24,26 @@ connection stops reading from the transport); when the queue drains below
 from __future__ import annotations
 
 import asyncio
+import os
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 from typing import Any, Literal, overload
 
-from ..exceptions import ConcurrencyError
-from ..frames import OP_TEXT, Frame
+from ..exceptions import ConcurrencyError, TooManyFragments as TooManyFragments
+from ..frames import BINARY as BINARY, CONT as CONT, OP_TEXT, TEXT as TEXT, Frame
 from ..typing import Data
 
 
 __all__ = ["Assembler"]
+
+# websockets 17.4 caps the number of fragments of a message at 4096 by
+# default. Here, limits apply to bytes (max_size), and there's no cap on
+# fragments unless WEBSOCKETS_MAX_FRAGMENTS sets one (docs/differences.rst).
+MAX_FRAGMENTS: int | None = (
+    int(os.environ["WEBSOCKETS_MAX_FRAGMENTS"])
+    if "WEBSOCKETS_MAX_FRAGMENTS" in os.environ
+    else None
+)
 
 
 def _noop() -> None:

@@ -21,6 +21,7 @@ from werkzeug.exceptions import NotFound
 from werkzeug.routing import Map, RequestRedirect
 
 from ..http11 import Request, Response
+from ..typing import PathLike as PathLike
 from .server import Server, ServerConnection, serve
 
 

@@ -16,11 +16,13 @@ from collections.abc import Generator, Iterator, Sequence
 from types import TracebackType
 from typing import Any, Callable, Literal
 
-from ..client import ClientProtocol, _send_handshake_request, backoff
+from ..client import ClientProtocol, _send_handshake_request, backoff, process_exception
 from ..datastructures import HeadersLike
 from ..exceptions import (
     ConnectionClosed,
     InvalidMessage,
+    InvalidProxyMessage as InvalidProxyMessage,
+    InvalidProxyStatus as InvalidProxyStatus,
     InvalidStatus,
     ProxyError,
     SecurityError,
@@ -38,7 +40,14 @@ from ..proxy import (
     prepare_connect_request,
     prepare_socks_proxy,
 )
-from ..typing import LoggerLike, Origin, Subprotocol
+from ..streams import StreamReader as StreamReader
+from ..typing import (
+    BytesLike as BytesLike,
+    LoggerLike,
+    Origin,
+    PathLike as PathLike,
+    Subprotocol,
+)
 from ..uri import WebSocketURI, parse_uri
 from .connection import Connection
 from .utils import Deadline
@@ -191,52 +200,6 @@ class ClientConnection(Connection):
         finally:
             # If the connection is closed during the handshake, unblock it.
             self.response_rcvd.set()
-
-
-def process_exception(exc: Exception) -> Exception | None:
-    """
-    Determine whether a connection error is retryable or fatal.
-
-    When reconnecting automatically with :func:`reconnect`, if a connection
-    attempt fails, :func:`process_exception` is called to determine whether
-    to retry connecting or to raise the exception.
-
-    This function defines the default behavior, which is to retry on:
-
-    * :exc:`EOFError`, :exc:`OSError`, :exc:`TimeoutError`: network errors;
-    * :exc:`~websockets.exceptions.InvalidMessage` when the server closed the
-      connection before sending a valid response;
-    * :exc:`~websockets.exceptions.InvalidStatus` when the status code is
-      500, 502, 503, or 504: server or proxy errors.
-
-    All other exceptions are considered fatal.
-
-    Returns:
-        :obj:`None` to retry, or the exception to raise.
-
-    """
-    if isinstance(exc, (EOFError, OSError, TimeoutError)):
-        return None
-    if isinstance(exc, InvalidMessage) and isinstance(exc.__cause__, EOFError):
-        return None
-    if isinstance(exc, InvalidStatus) and exc.response.status_code in [
-        500,  # Internal Server Error
-        502,  # Bad Gateway
-        503,  # Service Unavailable
-        504,  # Gateway Timeout
-    ]:
-        return None
-    return exc
-
-
-def _default_process_exception(exc: Exception) -> Exception | None:
-    # Prefer the Sans-I/O module's policy when it provides one, so that both
-    # I/O layers retry on the same errors.
-    from .. import client as client_module
-
-    policy = getattr(client_module, "process_exception", process_exception)
-    result: Exception | None = policy(exc)
-    return result
 
 
 # Proxies. The Sans-I/O helpers in websockets.proxy find, parse and talk to
@@ -841,9 +804,7 @@ class reconnect:
         proxy_ssl: ssl_module.SSLContext | None = None,
         proxy_server_hostname: str | None = None,
         # Reconnection
-        process_exception: Callable[
-            [Exception], Exception | None
-        ] = _default_process_exception,
+        process_exception: Callable[[Exception], Exception | None] = process_exception,
         # Timeouts
         open_timeout: float | None = 10,
         ping_interval: float | None = 20,

@@ -38,16 +38,22 @@ from ..exceptions import (
     ConnectionClosed,
     ConnectionClosedOK,
     ProtocolError,
+    TooManyFragments as TooManyFragments,
 )
-from ..frames import DATA_OPCODES, OP_PONG, CloseCode, Frame
+from ..frames import DATA_OPCODES, OP_PONG, PONG as PONG, CloseCode, Frame
 from ..http11 import Request, Response
-from ..protocol import OPEN, Event, Protocol, State
-from ..typing import BytesLike, Data, DataLike, LoggerLike
+from ..imports import lazy_import
+from ..protocol import CLOSED as CLOSED, OPEN, Event, Protocol, State
+from ..typing import BytesLike, Data, DataLike, LoggerLike, Subprotocol as Subprotocol
 from .messages import Assembler
 from .utils import Deadline
 
 
 __all__ = ["Connection"]
+
+# websockets 17.4 makes broadcast() importable from here too. It's defined
+# in .server, which imports this module: resolve it on first use.
+lazy_import(globals(), aliases={"broadcast": ".server"})
 
 
 def _normalize_max_queue(

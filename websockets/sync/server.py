@@ -29,17 +29,27 @@ from ..credentials import (  # noqa: F401 - is_credentials kept importable here
     read_basic_credentials,
     unauthorized,
 )
-from ..exceptions import ConnectionClosed
+from ..exceptions import ConnectionClosed, InvalidHeader as InvalidHeader
 from ..extensions.base import ServerExtensionFactory
 from ..extensions.permessage_deflate import enable_server_permessage_deflate
 from ..frames import CloseCode
 from ..headers import (
+    build_www_authenticate_basic as build_www_authenticate_basic,
+    parse_authorization_basic as parse_authorization_basic,
     validate_subprotocols,
 )
 from ..http11 import SERVER, Request, Response
 from ..protocol import CONNECTING, OPEN, Event
 from ..server import ServerProtocol
-from ..typing import DataLike, LoggerLike, Origin, StatusLike, Subprotocol
+from ..typing import (
+    DataLike,
+    LoggerLike,
+    Origin,
+    PathLike as PathLike,
+    StatusLike,
+    Subprotocol,
+)
+from ..utils import get_socket_name as get_socket_name
 from .connection import Connection
 from .utils import Deadline
 
