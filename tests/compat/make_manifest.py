@@ -247,11 +247,12 @@ def describe_class(cls: type) -> dict[str, Any]:
 
 def provided_elsewhere(name: str, value: Any) -> bool:
     """Tell whether a module outside websockets provides this object by this name."""
+    missing = object()
     for module_name, module in list(sys.modules.items()):
         if module is None or module_name.startswith("websocket"):
             continue
         try:
-            if vars(module).get(name, None) is value:
+            if vars(module).get(name, missing) is value:
                 return True
         except TypeError:  # pragma: no cover - modules without __dict__
             continue

@@ -656,7 +656,7 @@ class connect:
 
 
 def unix_connect(
-    path: str | None = None,
+    path: PathLike | None = None,
     uri: str | None = None,
     **kwargs: Any,
 ) -> connect:
@@ -752,16 +752,23 @@ class HTTPProxyConnection(asyncio.Protocol):
         self.user_agent_header = user_agent_header
 
         self.parser = ProxyConnectParser()
+        # Input that run_parser() hasn't fed to the parser yet.
+        self.pending: list[bytes] = []
+        self.eof = False
 
         loop = asyncio.get_running_loop()
         self.response: asyncio.Future[Response] = loop.create_future()
 
-    def run_parser(self, receive: Callable[[], Response | None]) -> None:
-        """Feed the parser, then resolve :attr:`response` when it's done."""
+    def run_parser(self) -> None:
+        """Feed pending input to the parser; resolve :attr:`response` when done."""
         if self.response.done():
             return
+        response: Response | None = None
         try:
-            response = receive()
+            while self.pending and response is None:
+                response = self.parser.receive_data(self.pending.pop(0))
+            if response is None and self.eof:
+                response = self.parser.receive_eof()
         except Exception as exc:
             self.response.set_exception(exc)
         else:
@@ -779,14 +786,17 @@ class HTTPProxyConnection(asyncio.Protocol):
         )
 
     def data_received(self, data: bytes) -> None:
-        self.run_parser(lambda: self.parser.receive_data(data))
+        self.pending.append(data)
+        self.run_parser()
 
     def eof_received(self) -> None:
-        self.run_parser(self.parser.receive_eof)
+        self.eof = True
+        self.run_parser()
 
     def connection_lost(self, exc: Exception | None) -> None:
         if exc is None:
-            self.run_parser(self.parser.receive_eof)
+            self.eof = True
+            self.run_parser()
         elif not self.response.done():
             self.response.set_exception(exc)
 

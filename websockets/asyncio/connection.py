@@ -94,7 +94,7 @@ def _normalize_limits(
     return value, None
 
 
-class Connection(asyncio.BufferedProtocol):
+class Connection(asyncio.BufferedProtocol, asyncio.Protocol):
     """
     :mod:`asyncio` implementation of a WebSocket connection.
 
@@ -1082,6 +1082,9 @@ class Connection(asyncio.BufferedProtocol):
         """
         if self.recv_exc is None:
             self.recv_exc = exc
+
+    # websockets 17.4's name for set_recv_exc().
+    set_connection_exc = set_recv_exc
 
     # Flow control of reads, driven by the assembler's queue.
 

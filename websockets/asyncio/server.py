@@ -61,9 +61,6 @@ from .connection import Connection
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-    from ..extensions.base import ServerExtensionFactory
-
-    PathLike = str | __import__("os").PathLike[str]
 
 
 __all__ = [
@@ -907,7 +904,7 @@ def serve(
 
 def unix_serve(
     handler: Callable[[ServerConnection], Awaitable[None]],
-    path: str | None = None,
+    path: PathLike | None = None,
     **kwargs: Any,
 ) -> Server:
     """

@@ -14,10 +14,10 @@ import urllib.parse
 import warnings
 from collections.abc import Generator, Iterator, Sequence
 from types import TracebackType
-from typing import Any, Callable, Literal
+from typing import Any, Callable, Literal, TypeVar, cast
 
 from ..client import ClientProtocol, _send_handshake_request, backoff, process_exception
-from ..datastructures import HeadersLike
+from ..datastructures import Headers as Headers, HeadersLike
 from ..exceptions import (
     ConnectionClosed,
     InvalidMessage,
@@ -323,6 +323,111 @@ def connect_socks_proxy(
     return sock
 
 
+T = TypeVar("T")
+
+
+class SSLSSLSocket:
+    """
+    Socket-like object providing TLS-in-TLS.
+
+    A ``wss://`` connection through an ``https://`` proxy runs a TLS session
+    with the server inside the TLS session with the proxy. :mod:`ssl` can't
+    wrap an :class:`~ssl.SSLSocket` in another one, so the inner session is an
+    :class:`~ssl.SSLObject` over memory buffers, and its encrypted bytes go
+    through the outer socket.
+
+    Only what the threading connection uses is implemented: :meth:`recv`,
+    :meth:`recv_into`, :meth:`send` and :meth:`sendall`. Other attributes,
+    such as ``settimeout()``, ``shutdown()`` and ``close()``, are the outer
+    socket's.
+
+    Args:
+        sock: Socket connected to the proxy, with TLS.
+        ssl_context: TLS configuration for the connection to the server.
+        server_hostname: Host name of the server, for SNI and certificate
+            verification.
+
+    """
+
+    recv_bufsize = 65536
+
+    def __init__(
+        self,
+        sock: socket.socket,
+        ssl_context: ssl_module.SSLContext,
+        server_hostname: str | None = None,
+    ) -> None:
+        self.incoming = ssl_module.MemoryBIO()
+        self.outgoing = ssl_module.MemoryBIO()
+        self.ssl_socket = sock
+        self.ssl_object = ssl_context.wrap_bio(
+            self.incoming,
+            self.outgoing,
+            server_hostname=server_hostname,
+        )
+        # One thread reads while others write: the SSLObject and its buffers
+        # are only touched with this lock held, never while blocking on I/O.
+        self.mutex = threading.Lock()
+        self.run_io(self.ssl_object.do_handshake)
+
+    def run_io(self, func: Callable[..., T], *args: Any) -> T:
+        """
+        Call a method of the TLS object, moving bytes until it completes.
+
+        Encrypted bytes that the call produces are sent to the proxy; when it
+        needs more input, encrypted bytes are read from the proxy.
+
+        """
+        while True:
+            want_read = False
+            with self.mutex:
+                try:
+                    result = func(*args)
+                except ssl_module.SSLWantReadError:
+                    want_read = True
+                data = self.outgoing.read()
+            if data:
+                self.ssl_socket.sendall(data)
+            if not want_read:
+                return result
+            data = self.ssl_socket.recv(self.recv_bufsize)
+            with self.mutex:
+                if data:
+                    self.incoming.write(data)
+                else:
+                    self.incoming.write_eof()
+
+    def recv(self, buflen: int) -> bytes:
+        """Receive up to ``buflen`` bytes; ``b""`` at the end of the stream."""
+        try:
+            return self.run_io(self.ssl_object.read, buflen)
+        except ssl_module.SSLEOFError:
+            # The proxy closed the connection without a TLS close_notify.
+            return b""
+
+    def recv_into(self, buffer: memoryview | bytearray) -> int:
+        """Receive bytes into ``buffer``; return how many, 0 at the end."""
+        data = self.recv(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def send(self, data: BytesLike) -> int:
+        """Send bytes; return how many were sent."""
+        return self.run_io(self.ssl_object.write, data)
+
+    def sendall(self, data: BytesLike) -> None:
+        """Send all bytes."""
+        # Like SSLSocket.sendall(): send() may write less than it was given.
+        count = 0
+        with memoryview(data) as view, view.cast("B") as byte_view:
+            amount = len(byte_view)
+            while count < amount:
+                count += self.send(byte_view[count:])
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.ssl_socket, name)
+
+
 # Connecting
 
 
@@ -406,7 +511,14 @@ def _open_connection(
             if server_hostname is None:
                 server_hostname = ws_uri.host
             sock.settimeout(deadline.timeout())
-            sock = ssl.wrap_socket(sock, server_hostname=server_hostname)
+            if isinstance(sock, ssl_module.SSLSocket):
+                # Through an https:// proxy: TLS to the server inside TLS to
+                # the proxy, which the ssl module can't do with sockets.
+                sock = cast(
+                    socket.socket, SSLSSLSocket(sock, ssl, server_hostname=server_hostname)
+                )
+            else:
+                sock = ssl.wrap_socket(sock, server_hostname=server_hostname)
             sock.settimeout(None)
 
         # Initialize WebSocket protocol.
@@ -717,7 +829,7 @@ def connect(
 
 
 def unix_connect(
-    path: str | None = None,
+    path: PathLike | None = None,
     uri: str | None = None,
     *,
     legacy: bool | None = None,
@@ -903,7 +1015,7 @@ class reconnect:
 
 
 def unix_reconnect(
-    path: str | None = None,
+    path: PathLike | None = None,
     uri: str | None = None,
     **kwargs: Any,
 ) -> reconnect:

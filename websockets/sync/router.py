@@ -188,7 +188,7 @@ def route(
 
 def unix_route(
     url_map: Map,
-    path: str | None = None,
+    path: PathLike | None = None,
     **kwargs: Any,
 ) -> Server:
     """
