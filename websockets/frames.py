@@ -23,6 +23,8 @@ from .typing import BytesLike
 
 
 if TYPE_CHECKING:
+    from typing_extensions import Self
+
     from .extensions import Extension
 
 
@@ -417,7 +419,7 @@ class Close:
 
     """
 
-    code: int
+    code: CloseCode | int
     reason: str
 
     def __str__(self) -> str:
@@ -439,7 +441,7 @@ class Close:
         return result
 
     @classmethod
-    def parse(cls, data: BytesLike) -> Close:
+    def parse(cls, data: BytesLike) -> Self:
         """
         Parse the payload of a close frame.
 

@@ -44,7 +44,6 @@ import os
 import pathlib
 import pkgutil
 import re
-import subprocess
 import sys
 import types
 import typing
@@ -103,7 +102,9 @@ def list_modules() -> list[str]:
         if any(info.name.startswith(prefix) for prefix in EXCLUDED_MODULES):
             continue
         # Private modules (websockets._accel, ...) aren't API.
-        if any(part.startswith("_") and part != "__main__" for part in info.name.split(".")):
+        if any(
+            part.startswith("_") and part != "__main__" for part in info.name.split(".")
+        ):
             continue
         names.append(info.name)
     return sorted(names)
@@ -163,7 +164,9 @@ def describe_literal(value: Any) -> str:
     if isinstance(value, (set, frozenset)):
         return "{" + ", ".join(sorted(describe_literal(item) for item in value)) + "}"
     if isinstance(value, dict):
-        items = sorted(f"{describe_literal(k)}: {describe_literal(v)}" for k, v in value.items())
+        items = sorted(
+            f"{describe_literal(k)}: {describe_literal(v)}" for k, v in value.items()
+        )
         return "{" + ", ".join(items) + "}"
     return normalise_default(value)
 
@@ -293,7 +296,9 @@ def describe_name(name: str, value: Any) -> dict[str, Any] | None:
         return {"kind": "constant", **describe_value(value)}
     if is_alias(value) and not provided_elsewhere(name, value):
         return {"kind": "alias"}
-    if isinstance(value, (str, int, float, bool)) and not provided_elsewhere(name, value):
+    if isinstance(value, (str, int, float, bool)) and not provided_elsewhere(
+        name, value
+    ):
         # websockets.version.version and the like: compared by type only,
         # because a commit hash or a Python version may be part of the value.
         return {"kind": "variable", "type": type(value).__name__}

@@ -31,7 +31,7 @@ import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from types import TracebackType
-from typing import Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from ..exceptions import (
     ConcurrencyError,
@@ -47,6 +47,10 @@ from ..protocol import CLOSED as CLOSED, OPEN, Event, Protocol, State
 from ..typing import BytesLike, Data, DataLike, LoggerLike, Subprotocol as Subprotocol
 from .messages import Assembler
 from .utils import Deadline
+
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 
 __all__ = ["Connection"]
@@ -263,7 +267,7 @@ class Connection:
 
     # Public methods
 
-    def __enter__(self) -> Connection:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(

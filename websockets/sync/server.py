@@ -21,7 +21,7 @@ import threading
 import warnings
 from collections.abc import Iterable, Sequence
 from types import TracebackType
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..credentials import (  # noqa: F401 - is_credentials kept importable here
     check_credentials_from,
@@ -52,6 +52,10 @@ from ..typing import (
 from ..utils import get_socket_name as get_socket_name
 from .connection import Connection
 from .utils import Deadline
+
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 
 __all__ = [
@@ -438,7 +442,7 @@ class Server:
         """
         return self.socket.fileno()
 
-    def __enter__(self) -> Server:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(
