@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import os
+import re
 import secrets
 import struct
 from collections.abc import Generator, Sequence
@@ -173,33 +174,50 @@ class Frame:
         """
         Return a human-readable representation of a frame.
 
+        The payload is shown as text when it looks like text, whatever the
+        opcode, and as hexadecimal bytes otherwise; the metadata says so when
+        that isn't what the opcode suggests, as in websockets 17.4's logs.
+
         """
         coding = None
         length = f"{len(self.data)} byte{'' if len(self.data) == 1 else 's'}"
         non_final = "" if self.fin else "continued"
+        payload = bytes(self.data)
 
-        if self.opcode is OP_TEXT:
-            # Decoding only the beginning and the end is needlessly hard.
-            # Decode the entire payload then elide later if necessary.
-            data = repr(bytes(self.data).decode(errors="backslashreplace"))
-        elif self.opcode is OP_BINARY:
-            data = _hexdump(self.data)
-        elif self.opcode is OP_CLOSE:
-            data = str(Close.parse(self.data))
-        elif self.data:
-            # We don't know if a Continuation frame contains text or binary.
-            # Ping and Pong frames could contain UTF-8.
-            # Attempt to decode as UTF-8 and display it as text; fallback to
-            # binary. If self.data is a memoryview, it has no decode() method,
-            # which raises AttributeError.
-            try:
-                data = repr(bytes(self.data).decode())
-                coding = "text"
-            except (UnicodeDecodeError, AttributeError):
-                data = _hexdump(self.data)
-                coding = "binary"
-        else:
+        if not payload:
             data = "''"
+        else:
+            if self.opcode is OP_CLOSE:
+                try:
+                    data = str(Close.parse(payload))
+                except (ProtocolError, UnicodeDecodeError):
+                    is_text = False
+                else:
+                    is_text = True
+            elif self.opcode in DATA_OPCODES:
+                # A fragment may start or end in the middle of a character:
+                # only the first frame of a message starts cleanly and only
+                # the last one ends cleanly.
+                is_text = is_utf8_fragment(
+                    payload,
+                    must_start_clean=self.opcode is not OP_CONT,
+                    must_end_clean=self.fin,
+                )
+                if is_text:
+                    text = payload.decode(errors="replace")
+                    # Control characters suggest binary data that happens to
+                    # be valid UTF-8.
+                    is_text = _NON_PRINTABLE_TEXT.search(text) is None
+                    data = repr(text)
+            else:
+                # Pings and pongs carry ASCII text when they carry any.
+                is_text = is_space_or_printable_ascii(payload) is not None
+                if is_text:
+                    data = repr(payload.decode())
+            if not is_text:
+                data = _hexdump(payload)
+            if is_text != self.DEFAULT_IS_TEXT.get(self.opcode):
+                coding = "text" if is_text else "binary"
 
         if len(data) > self.MAX_LOG_SIZE:
             cut = self.MAX_LOG_SIZE // 3 - 1  # by default cut = 24
@@ -402,6 +420,16 @@ def is_utf8_fragment(
     except UnicodeDecodeError:
         return False
     return True
+
+
+# Payloads of pings and pongs shown as text in logs: ASCII whitespace and
+# printable ASCII, like websockets 17.4.
+is_space_or_printable_ascii = re.compile(rb"[\x09-\x0D\x20-\x7E]*").fullmatch
+
+# Characters that make a data frame's payload look like binary data in logs:
+# C0 controls other than HT, LF and CR, DEL, C1 controls, NBSP and soft
+# hyphen, like websockets 17.4.
+_NON_PRINTABLE_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\xa0\xad]")
 
 
 def _hexdump(data: BytesLike) -> str:

@@ -9,10 +9,11 @@ of 17.4 binds, of which kind, with which signature. It is built by
 introspection only (``vars()``, ``dir()``, ``__module__``,
 :func:`inspect.signature`), never from the release's source.
 
-``tests/compat/test_module_parity.py`` imports :func:`describe_module` from
-here and applies it to this package, so both sides are described by the same
-code. That's why this module uses only the standard library and must run
-under the released package's interpreter as well as this project's.
+``tests/compat/test_module_parity.py`` runs ``--describe`` on this package,
+in a process of its own too, so both sides are described by the same code
+under the same conditions. That's why this module uses only the standard
+library and must run under the released package's interpreter as well as
+this project's.
 
 What a module's description holds: every module-level name, public or lazily
 provided through ``__getattr__`` (listed by ``dir()``), whose object is
@@ -331,30 +332,45 @@ def describe_module(module_name: str) -> dict[str, Any]:
     return names
 
 
-def describe_package() -> dict[str, Any]:
-    """Describe every module of the imported ``websockets`` package."""
+def describe_package(module_names: list[str] | None = None) -> dict[str, Any]:
+    """
+    Describe modules of the imported ``websockets`` package.
+
+    By default, every module; otherwise the named ones, with an ``error``
+    entry instead of names for a module that can't be imported.
+
+    """
     import websockets
 
+    modules: dict[str, Any] = {}
+    for name in list_modules() if module_names is None else module_names:
+        try:
+            modules[name] = describe_module(name)
+        except ImportError as exc:
+            modules[name] = {"error": f"cannot import: {exc}"}
     return {
         "websockets_version": websockets.version.version,
         "python": ".".join(map(str, sys.version_info[:2])),
         "excluded_modules": EXCLUDED_MODULES,
-        "modules": {name: describe_module(name) for name in list_modules()},
+        "modules": modules,
     }
 
 
 def main(argv: list[str] | None = None) -> None:
     """Write the manifest of the released package.
 
-    With ``--describe``, describe the ``websockets`` package that this
-    interpreter imports on standard output; that's what the released
-    interpreter runs. Without it, start the released interpreter on this file
+    With ``--describe [MODULE ...]``, describe the ``websockets`` package
+    that this interpreter imports on standard output; that's what the
+    released interpreter runs, and what the parity test runs for this
+    package, in a fresh process: which names other modules provide depends
+    on what's imported. Without it, start the released interpreter on this file
     and write its output to ``manifest.json``.
 
     """
     argv = sys.argv[1:] if argv is None else argv
-    if argv == ["--describe"]:
-        json.dump(describe_package(), sys.stdout, indent=1, sort_keys=True)
+    if argv[:1] == ["--describe"]:
+        module_names = argv[1:] or None
+        json.dump(describe_package(module_names), sys.stdout, indent=1, sort_keys=True)
         return
 
     from tests.upstream import ensure
