@@ -44,14 +44,16 @@ def build_request(headers: Headers) -> str:
     return key
 
 
-def _check_upgrade(headers: Headers) -> None:
+def _check_upgrade(headers: Headers, separator: str) -> None:
     # RFC 6455 §4.2.1 items 3 and 4, §4.1 items 2 and 3: Connection must
     # include Upgrade and Upgrade must be websocket, case-insensitively.
     connection: list[ConnectionOption] = sum(
         [parse_connection(value) for value in headers.get_all("Connection")], []
     )
     if not any(value.lower() == "upgrade" for value in connection):
-        raise InvalidUpgrade("Connection", ", ".join(connection))
+        # websockets 17.4 lists the options with a different separator in
+        # requests and in responses; error messages keep that.
+        raise InvalidUpgrade("Connection", separator.join(connection))
 
     upgrade: list[UpgradeProtocol] = sum(
         [parse_upgrade(value) for value in headers.get_all("Upgrade")], []
@@ -90,7 +92,7 @@ def check_request(headers: Headers) -> str:
             request; the server then answers 400 Bad Request.
 
     """
-    _check_upgrade(headers)
+    _check_upgrade(headers, ", ")
 
     # RFC 6455 §4.2.1 item 5: a base64-encoded 16-byte nonce.
     key = _single_header(headers, "Sec-WebSocket-Key")
@@ -141,7 +143,7 @@ def check_response(headers: Headers, key: str) -> None:
             response.
 
     """
-    _check_upgrade(headers)
+    _check_upgrade(headers, " ")
 
     # RFC 6455 §4.1 item 4 of the client's checks: the server proves that it
     # read the key.
