@@ -201,23 +201,35 @@ class WebSocketCommonProtocol(Connection):
         when the connection is closed; all three warn, as in websockets.
 
         """
-        kwargs: dict[str, Any] = {
-            "ping_interval": ping_interval,
-            "ping_timeout": ping_timeout,
-            "close_timeout": close_timeout,
-            "max_size": max_size,
-            "max_queue": max_queue,
-            "read_limit": read_limit,
-            "write_limit": write_limit,
-            "host": host,
-            "port": port,
-            "secure": secure,
-            "legacy_recv": legacy_recv,
-            "loop": loop,
-            "timeout": timeout,
-        }
-        rename_legacy_kwargs(kwargs)
-        params = pop_common_kwargs(kwargs)
+        # Like websockets 17.4, the warnings are attributed to this module,
+        # in this order.
+        if legacy_recv:  # deprecated in websockets 3.0
+            warnings.warn("legacy_recv is deprecated", DeprecationWarning, stacklevel=1)
+        if timeout is None:
+            timeout = LEGACY_CLOSE_TIMEOUT
+        else:  # deprecated in websockets 7.0
+            warnings.warn(
+                "rename timeout to close_timeout", DeprecationWarning, stacklevel=1
+            )
+        if close_timeout is None:
+            close_timeout = timeout
+        if loop is not None:  # deprecated in websockets 10.0
+            warnings.warn("remove loop argument", DeprecationWarning, stacklevel=1)
+        params = pop_common_kwargs(
+            {
+                "ping_interval": ping_interval,
+                "ping_timeout": ping_timeout,
+                "close_timeout": close_timeout,
+                "max_size": max_size,
+                "max_queue": max_queue,
+                "read_limit": read_limit,
+                "write_limit": write_limit,
+                "host": host,
+                "port": port,
+                "secure": secure,
+                "legacy_recv": legacy_recv,
+            }
+        )
         if logger is None:
             logger = logging.getLogger("websockets.protocol")
         # The Sans-I/O protocol needs a side; nothing is ever parsed or
