@@ -21,7 +21,7 @@ import enum
 import logging
 import uuid
 from collections.abc import Generator
-from typing import Any, Union
+from typing import Any
 
 from . import _accel
 from .exceptions import (
@@ -65,7 +65,7 @@ __all__ = [
 ]
 
 # Change to Request | Response | Frame when dropping Python < 3.10.
-Event = Union[Request, Response, Frame]
+Event = Request | Response | Frame
 """Events that :meth:`~Protocol.events_received` may return."""
 
 

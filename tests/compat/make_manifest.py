@@ -22,7 +22,9 @@ provided through ``__getattr__`` (listed by ``dir()``), whose object is
   ``websockets``; the compiled ``apply_mask`` of 17.4 says ``websocket``);
 * a ``NewType`` defined in websockets (``Origin``, ``Subprotocol``, ...);
 * a type alias, bound under a name that no other imported module provides
-  (``Data``, ``HeadersLike``, ...): compared by presence only;
+  (``Data``, ``HeadersLike``, ...), with its type (:class:`types.UnionType`
+  or a :mod:`typing` alias) and its spelling once module prefixes are
+  removed;
 * an UPPER_CASE constant, unless it's the same object under the same name in
   a module outside websockets (``TYPE_CHECKING``);
 * a lowercase string, number or boolean that no other module provides
@@ -272,6 +274,13 @@ def is_alias(value: Any) -> bool:
     return isinstance(value, alias_types)
 
 
+def describe_alias(value: Any) -> str:
+    """Spell a type alias so that it compares across Python versions."""
+    text = normalise_annotation(repr(value))
+    # logging.LoggerAdapter is generic since Python 3.11 only.
+    return text.replace("LoggerAdapter[Any]", "LoggerAdapter")
+
+
 def describe_name(name: str, value: Any) -> dict[str, Any] | None:
     """Describe one module-level name, or return None when it isn't API."""
     if isinstance(value, (types.ModuleType, typing.TypeVar)):
@@ -296,7 +305,11 @@ def describe_name(name: str, value: Any) -> dict[str, Any] | None:
             return None
         return {"kind": "constant", **describe_value(value)}
     if is_alias(value) and not provided_elsewhere(name, value):
-        return {"kind": "alias"}
+        return {
+            "kind": "alias",
+            "type": type(value).__name__,
+            "value": describe_alias(value),
+        }
     if isinstance(value, (str, int, float, bool)) and not provided_elsewhere(
         name, value
     ):
