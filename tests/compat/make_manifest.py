@@ -285,6 +285,16 @@ def describe_name(name: str, value: Any) -> dict[str, Any] | None:
     """Describe one module-level name, or return None when it isn't API."""
     if isinstance(value, (types.ModuleType, typing.TypeVar)):
         return None
+    # Before the check for classes: until Python 3.11, tuple[str, str] is an
+    # instance of type.
+    if is_alias(value):
+        if provided_elsewhere(name, value):
+            return None
+        return {
+            "kind": "alias",
+            "type": type(value).__name__,
+            "value": describe_alias(value),
+        }
     if isinstance(value, type):
         if not from_websockets(value):
             return None
@@ -304,12 +314,6 @@ def describe_name(name: str, value: Any) -> dict[str, Any] | None:
         if provided_elsewhere(name, value) or callable(value):
             return None
         return {"kind": "constant", **describe_value(value)}
-    if is_alias(value) and not provided_elsewhere(name, value):
-        return {
-            "kind": "alias",
-            "type": type(value).__name__,
-            "value": describe_alias(value),
-        }
     if isinstance(value, (str, int, float, bool)) and not provided_elsewhere(
         name, value
     ):

@@ -166,12 +166,24 @@ PENDING_ON_BEHAVIOURS_BRANCH: set[str] = {
 
 FUNCTION_REPR = re.compile(r"<function \S+>")
 
+# The Python version is part of USER_AGENT, SERVER and the defaults that use
+# them: the manifest's Python and this one's may differ.
+PYTHON_VERSION = re.compile(r"(?<=Python/)3\.\d+|^'3\.\d+'$")
+
+# Bases that a Python version adds to standard classes (enum.ReprEnum, 3.11).
+VERSION_DEPENDENT_BASES = {"enum.ReprEnum"}
+
+
+def normalise_value(value: str) -> str:
+    """Spell a value or a default the same way on every Python version."""
+    return PYTHON_VERSION.sub("3.x", value)
+
 
 def normalise_default(default: str | None) -> str | None:
     """Compare function defaults (``pause=lambda: None``) by kind only."""
     if default is None:
         return None
-    return FUNCTION_REPR.sub("<function>", default)
+    return normalise_value(FUNCTION_REPR.sub("<function>", default))
 
 
 def compare_signatures(
@@ -207,7 +219,11 @@ def compare_values(
     """Compare the type and value of two constants, when both have a value."""
     if "value" not in released or "value" not in ours:
         return []
-    if (released["type"], released["value"]) != (ours["type"], ours["value"]):
+    released_value = normalise_value(released["value"])
+    if (released["type"], released_value) != (
+        ours["type"],
+        normalise_value(ours["value"]),
+    ):
         return [
             f"{key}: {ours['type']} {ours['value']}, 17.4 has {released['type']} "
             f"{released['value']}"
@@ -273,7 +289,11 @@ def compare_name(
             f"{binding}: deprecated={ours['deprecated']}, 17.4 has {released['deprecated']}"
         )
     if released["kind"] == "class":
-        missing_bases = [base for base in released["mro"] if base not in ours["mro"]]
+        missing_bases = [
+            base
+            for base in released["mro"]
+            if base not in ours["mro"] and base not in VERSION_DEPENDENT_BASES
+        ]
         if missing_bases:
             problems.append(f"{key}: doesn't inherit from {', '.join(missing_bases)}")
         found, spelt = compare_members(released["members"], ours["members"])
