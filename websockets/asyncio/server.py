@@ -62,7 +62,6 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
 
-
 __all__ = [
     "broadcast",
     "serve",

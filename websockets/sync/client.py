@@ -515,7 +515,8 @@ def _open_connection(
                 # Through an https:// proxy: TLS to the server inside TLS to
                 # the proxy, which the ssl module can't do with sockets.
                 sock = cast(
-                    socket.socket, SSLSSLSocket(sock, ssl, server_hostname=server_hostname)
+                    socket.socket,
+                    SSLSSLSocket(sock, ssl, server_hostname=server_hostname),
                 )
             else:
                 sock = ssl.wrap_socket(sock, server_hostname=server_hostname)
