@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import typing
 
+from .imports import lazy_import as lazy_import
 from .version import version as __version__  # noqa: F401
 
 

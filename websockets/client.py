@@ -5,11 +5,13 @@ Sans-I/O implementation of the client side of the WebSocket protocol.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
+import warnings
 from collections.abc import Generator, Sequence
+from typing import Any
 
-from ._deprecated import lazy_deprecated_getattr
 from .datastructures import Headers, HeadersLike, MultipleValuesError
 from .exceptions import (
     InvalidHandshake,
@@ -19,6 +21,7 @@ from .exceptions import (
     InvalidStatus,
     InvalidUpgrade,
     NegotiationError,
+    StatusLineTooLong as StatusLineTooLong,
 )
 from .extensions import ClientExtensionFactory, Extension
 from .headers import (
@@ -32,6 +35,7 @@ from .headers import (
     parse_upgrade,
 )
 from .http11 import Request, Response
+from .imports import lazy_import
 from .protocol import CLIENT, CONNECTING, OPEN, Protocol, State
 from .typing import (
     ConnectionOption,
@@ -400,10 +404,72 @@ def backoff(
         yield max_delay
 
 
+class ClientConnection(ClientProtocol):
+    """
+    Deprecated name of :class:`ClientProtocol` (renamed in websockets 11.0).
+
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        warnings.warn(
+            "ClientConnection was renamed to ClientProtocol",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        super().__init__(*args, **kwargs)
+
+
+def process_exception(exc: Exception) -> Exception | None:
+    """
+    Determine whether a connection error is retryable or fatal.
+
+    When reconnecting automatically with ``async for ... in connect(...)``
+    (:mod:`asyncio`) or ``for ... in reconnect(...)`` (:mod:`threading`),
+    whenever a connection attempt fails, :func:`process_exception` determines
+    whether to retry connecting or to raise the exception.
+
+    This function defines the default behavior, which is to retry on:
+
+    * :exc:`OSError` and :exc:`asyncio.TimeoutError`: network errors;
+    * :exc:`~websockets.exceptions.InvalidMessage` when it stems from an
+      :exc:`EOFError`: also network errors;
+    * :exc:`~websockets.exceptions.InvalidStatus` when the status code is 500,
+      502, 503, or 504: server or proxy errors.
+
+    All other exceptions are considered fatal.
+
+    You can change this behavior with the ``process_exception`` argument of
+    :func:`~websockets.asyncio.client.connect` (:mod:`asyncio`) or
+    :func:`~websockets.sync.client.reconnect` (:mod:`threading`).
+
+    Returns:
+        :obj:`None` if the exception is retryable, i.e. when the error could
+        be transient and trying to reconnect with the same parameters could
+        succeed; it's logged at the ``INFO`` level. Otherwise, an exception,
+        either ``exc`` or a new one, to raise, breaking out of the retry loop.
+
+    """
+    # OSError covers python-socks' ProxyConnectionError; TimeoutError is
+    # asyncio.TimeoutError since Python 3.11.
+    if isinstance(exc, (OSError, TimeoutError, asyncio.TimeoutError)):
+        return None
+    # The server closed the connection before answering: a network error.
+    if isinstance(exc, InvalidMessage) and isinstance(exc.__cause__, EOFError):
+        return None
+    if isinstance(exc, InvalidStatus) and exc.response.status_code in [
+        500,  # Internal Server Error
+        502,  # Bad Gateway
+        503,  # Service Unavailable
+        504,  # Gateway Timeout
+    ]:
+        return None
+    return exc
+
+
 # Names of the legacy implementation, deprecated as in websockets.
-__getattr__ = lazy_deprecated_getattr(
-    __name__,
-    {
+lazy_import(
+    globals(),
+    deprecated_aliases={
         "connect": ".legacy.client",
         "unix_connect": ".legacy.client",
         "WebSocketClientProtocol": ".legacy.client",

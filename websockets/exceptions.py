@@ -42,7 +42,7 @@ from __future__ import annotations
 import warnings
 from typing import TYPE_CHECKING
 
-from ._deprecated import lazy_deprecated_getattr
+from .imports import lazy_import
 
 
 if TYPE_CHECKING:
@@ -570,9 +570,9 @@ class ConcurrencyError(WebSocketException, RuntimeError):
 
 
 # Names of the legacy implementation, deprecated as in websockets.
-__getattr__ = lazy_deprecated_getattr(
-    __name__,
-    {
+lazy_import(
+    globals(),
+    deprecated_aliases={
         "AbortHandshake": ".legacy.exceptions",
         "InvalidStatusCode": ".legacy.exceptions",
         "RedirectHandshake": ".legacy.exceptions",

@@ -13,16 +13,19 @@ from __future__ import annotations
 import dataclasses
 import enum
 import os
+import re
 import secrets
 import struct
 from collections.abc import Generator, Sequence
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, ClassVar
 
 from .exceptions import PayloadTooBig, ProtocolError
 from .typing import BytesLike
 
 
 if TYPE_CHECKING:
+    from typing_extensions import Self
+
     from .extensions import Extension
 
 
@@ -159,37 +162,62 @@ class Frame:
     # Configure if you want to see more in logs. Should be a multiple of 3.
     MAX_LOG_SIZE = int(os.environ.get("WEBSOCKETS_MAX_LOG_SIZE", "75"))
 
+    # Whether the payload of each kind of data frame is expected to be text,
+    # as websockets 17.4 declares it. A ClassVar: not a field, not a slot.
+    DEFAULT_IS_TEXT: ClassVar[dict[Opcode, bool]] = {
+        OP_TEXT: True,
+        OP_BINARY: False,
+        OP_CLOSE: True,
+    }
+
     def __str__(self) -> str:
         """
         Return a human-readable representation of a frame.
+
+        The payload is shown as text when it looks like text, whatever the
+        opcode, and as hexadecimal bytes otherwise; the metadata says so when
+        that isn't what the opcode suggests, as in websockets 17.4's logs.
 
         """
         coding = None
         length = f"{len(self.data)} byte{'' if len(self.data) == 1 else 's'}"
         non_final = "" if self.fin else "continued"
+        payload = bytes(self.data)
 
-        if self.opcode is OP_TEXT:
-            # Decoding only the beginning and the end is needlessly hard.
-            # Decode the entire payload then elide later if necessary.
-            data = repr(bytes(self.data).decode(errors="backslashreplace"))
-        elif self.opcode is OP_BINARY:
-            data = _hexdump(self.data)
-        elif self.opcode is OP_CLOSE:
-            data = str(Close.parse(self.data))
-        elif self.data:
-            # We don't know if a Continuation frame contains text or binary.
-            # Ping and Pong frames could contain UTF-8.
-            # Attempt to decode as UTF-8 and display it as text; fallback to
-            # binary. If self.data is a memoryview, it has no decode() method,
-            # which raises AttributeError.
-            try:
-                data = repr(bytes(self.data).decode())
-                coding = "text"
-            except (UnicodeDecodeError, AttributeError):
-                data = _hexdump(self.data)
-                coding = "binary"
-        else:
+        if not payload:
             data = "''"
+        else:
+            if self.opcode is OP_CLOSE:
+                try:
+                    data = str(Close.parse(payload))
+                except (ProtocolError, UnicodeDecodeError):
+                    is_text = False
+                else:
+                    is_text = True
+            elif self.opcode in DATA_OPCODES:
+                # A fragment may start or end in the middle of a character:
+                # only the first frame of a message starts cleanly and only
+                # the last one ends cleanly.
+                is_text = is_utf8_fragment(
+                    payload,
+                    must_start_clean=self.opcode is not OP_CONT,
+                    must_end_clean=self.fin,
+                )
+                if is_text:
+                    text = payload.decode(errors="replace")
+                    # Control characters suggest binary data that happens to
+                    # be valid UTF-8.
+                    is_text = _NON_PRINTABLE_TEXT.search(text) is None
+                    data = repr(text)
+            else:
+                # Pings and pongs carry ASCII text when they carry any.
+                is_text = is_space_or_printable_ascii(payload) is not None
+                if is_text:
+                    data = repr(payload.decode())
+            if not is_text:
+                data = _hexdump(payload)
+            if is_text != self.DEFAULT_IS_TEXT.get(self.opcode):
+                coding = "text" if is_text else "binary"
 
         if len(data) > self.MAX_LOG_SIZE:
             cut = self.MAX_LOG_SIZE // 3 - 1  # by default cut = 24
@@ -335,6 +363,77 @@ class Frame:
                 raise ProtocolError("fragmented control frame")
 
 
+def _utf8_sequence_length(byte: int) -> int:
+    """Length of the UTF-8 sequence that a byte starts; 0 for continuation bytes."""
+    if byte < 0x80:
+        return 1
+    if byte < 0xC0:
+        return 0
+    if byte < 0xE0:
+        return 2
+    if byte < 0xF0:
+        return 3
+    if byte < 0xF8:
+        return 4
+    # 0xF8-0xFF never occur in UTF-8; decoding rejects them.
+    return 1
+
+
+def is_utf8_fragment(
+    data: bytes,
+    must_start_clean: bool = False,
+    must_end_clean: bool = False,
+) -> bool:
+    """
+    Guess if data is a fragment of UTF-8 text.
+
+    A fragment of a text message may start in the middle of a character and
+    end in the middle of another one. Unless ``must_start_clean`` is set, up
+    to three continuation bytes at the start are skipped: the end of a
+    character that began in the previous fragment. Unless ``must_end_clean``
+    is set, an incomplete character at the end is ignored: it continues in the
+    next fragment. What remains must be valid UTF-8.
+
+    Args:
+        data: Payload of a frame.
+        must_start_clean: Whether data must start at a character boundary.
+        must_end_clean: Whether data must end at a character boundary.
+
+    """
+    start = 0
+    if not must_start_clean:
+        # A UTF-8 character is at most 4 bytes long: 3 continuation bytes.
+        while start < 3 and start < len(data) and data[start] & 0xC0 == 0x80:
+            start += 1
+    end = len(data)
+    if not must_end_clean:
+        # Find where the last character starts and tell if it's complete.
+        last = len(data) - 1
+        while last >= 0 and data[last] & 0xC0 == 0x80:
+            last -= 1
+        if last < 0:
+            # Only continuation bytes: the last one may end the character
+            # that the skipped ones belong to, like websockets 17.4 guesses.
+            end = len(data) - 1
+        elif _utf8_sequence_length(data[last]) > len(data) - last:
+            end = last
+    try:
+        data[start:end].decode()
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+# Payloads of pings and pongs shown as text in logs: ASCII whitespace and
+# printable ASCII, like websockets 17.4.
+is_space_or_printable_ascii = re.compile(rb"[\x09-\x0D\x20-\x7E]*").fullmatch
+
+# Characters that make a data frame's payload look like binary data in logs:
+# C0 controls other than HT, LF and CR, DEL, C1 controls, NBSP and soft
+# hyphen, like websockets 17.4.
+_NON_PRINTABLE_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\xa0\xad]")
+
+
 def _hexdump(data: BytesLike) -> str:
     return " ".join(f"{byte:02x}" for byte in data)
 
@@ -372,7 +471,7 @@ class Close:
         return result
 
     @classmethod
-    def parse(cls, data: BytesLike) -> Close:
+    def parse(cls, data: BytesLike) -> Self:
         """
         Parse the payload of a close frame.
 
@@ -415,6 +514,10 @@ class Close:
         # the ranges reserved for libraries (3000-3999) and private use.
         if not (self.code in EXTERNAL_CLOSE_CODES or 3000 <= self.code < 5000):
             raise ProtocolError("invalid status code")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), "apply_mask"])
 
 
 def __getattr__(name: str) -> object:

@@ -21,7 +21,7 @@ import enum
 import logging
 import uuid
 from collections.abc import Generator
-from typing import Any, Union
+from typing import Any
 
 from . import _accel
 from .exceptions import (
@@ -65,7 +65,7 @@ __all__ = [
 ]
 
 # Change to Request | Response | Frame when dropping Python < 3.10.
-Event = Union[Request, Response, Frame]
+Event = Request | Response | Frame
 """Events that :meth:`~Protocol.events_received` may return."""
 
 
@@ -567,7 +567,7 @@ class Protocol:
             and not self.writes
         )
 
-    def send_close(self, code: int | None = None, reason: str = "") -> None:
+    def send_close(self, code: CloseCode | int | None = None, reason: str = "") -> None:
         """
         Send a `Close frame`_.
 
@@ -636,7 +636,7 @@ class Protocol:
             raise InvalidState(f"connection is {self.state.name.lower()}")
         self.send_frame(Frame(OP_PONG, data))
 
-    def fail(self, code: int, reason: str = "") -> None:
+    def fail(self, code: CloseCode | int, reason: str = "") -> None:
         """
         `Fail the WebSocket connection`_.
 

@@ -10,10 +10,10 @@ import binascii
 import email.utils
 import http
 import re
+import warnings
 from collections.abc import Generator, Sequence
-from typing import Callable, cast
+from typing import Any, Callable, cast
 
-from ._deprecated import lazy_deprecated_getattr
 from .datastructures import Headers, MultipleValuesError
 from .exceptions import (
     HeaderLineTooLong,
@@ -21,7 +21,9 @@ from .exceptions import (
     InvalidHeader,
     InvalidHeaderValue,
     InvalidMessage,
+    InvalidMethod as InvalidMethod,
     InvalidOrigin,
+    InvalidProtocol as InvalidProtocol,
     InvalidUpgrade,
     NegotiationError,
     RequestLineTooLong,
@@ -36,6 +38,7 @@ from .headers import (
     parse_upgrade,
 )
 from .http11 import Request, Response
+from .imports import lazy_import
 from .protocol import CONNECTING, OPEN, SERVER, Protocol, State
 from .typing import (
     ConnectionOption,
@@ -619,10 +622,25 @@ class ServerProtocol(Protocol):
             yield
 
 
+class ServerConnection(ServerProtocol):
+    """
+    Deprecated name of :class:`ServerProtocol` (renamed in websockets 11.0).
+
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        warnings.warn(
+            "ServerConnection was renamed to ServerProtocol",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        super().__init__(*args, **kwargs)
+
+
 # Names of the legacy implementation, deprecated as in websockets.
-__getattr__ = lazy_deprecated_getattr(
-    __name__,
-    {
+lazy_import(
+    globals(),
+    deprecated_aliases={
         "serve": ".legacy.server",
         "unix_serve": ".legacy.server",
         "WebSocketServerProtocol": ".legacy.server",

@@ -3,7 +3,8 @@ from __future__ import annotations
 import http
 import logging
 import os
-from typing import TYPE_CHECKING, Any, NewType, Optional, Sequence, Union
+import sys
+from typing import TYPE_CHECKING, Any, NewType, Sequence
 
 
 __all__ = [
@@ -19,7 +20,7 @@ __all__ = [
 
 # Public types used in the signature of public APIs
 
-Data = Union[str, bytes]
+Data = str | bytes
 """Types supported in a WebSocket message:
 :class:`str` for a Text_ frame, :class:`bytes` for a Binary_.
 
@@ -28,20 +29,20 @@ Data = Union[str, bytes]
 
 """
 
-BytesLike = Union[bytes, bytearray, memoryview]
+BytesLike = bytes | bytearray | memoryview
 """Types accepted where :class:`bytes` is expected."""
 
-DataLike = Union[str, bytes, bytearray, memoryview]
+DataLike = str | bytes | bytearray | memoryview
 """Types accepted where :class:`Data` is expected."""
 
-if TYPE_CHECKING:
-    LoggerLike = Union[logging.Logger, logging.LoggerAdapter[Any]]
+if TYPE_CHECKING or sys.version_info >= (3, 11):
+    LoggerLike = logging.Logger | logging.LoggerAdapter[Any]
     """Types accepted where a :class:`~logging.Logger` is expected."""
 else:  # remove this branch when dropping support for Python < 3.11
-    LoggerLike = Union[logging.Logger, logging.LoggerAdapter]
+    LoggerLike = logging.Logger | logging.LoggerAdapter
     """Types accepted where a :class:`~logging.Logger` is expected."""
 
-StatusLike = Union[http.HTTPStatus, int]
+StatusLike = http.HTTPStatus | int
 """Types accepted where an :class:`~http.HTTPStatus` is expected."""
 
 Origin = NewType("Origin", str)
@@ -53,10 +54,10 @@ Subprotocol = NewType("Subprotocol", str)
 ExtensionName = NewType("ExtensionName", str)
 """Name of a WebSocket extension."""
 
-ExtensionParameter = tuple[str, Optional[str]]
+ExtensionParameter = tuple[str, str | None]
 """Parameter of a WebSocket extension."""
 
-PathLike = Union[str, os.PathLike[str]]
+PathLike = str | bytes | os.PathLike[str] | os.PathLike[bytes]
 """Types accepted where a path to a file or a Unix socket is expected."""
 
 # Private types

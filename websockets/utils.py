@@ -11,6 +11,7 @@ import secrets
 import socket
 
 from ._pure.mask import apply_mask
+from .typing import BytesLike as BytesLike
 
 
 __all__ = ["accept_key", "apply_mask", "get_socket_name"]

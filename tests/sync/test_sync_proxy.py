@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
+import threading
 
 import pytest
 
+from tests import test_proxy
 from tests.test_proxy import (
+    SOCKET_TIMEOUT,
+    ConnectProxyHandler,
     EchoHandler,
     Socks5ProxyHandler,
     run_connect_proxy,
@@ -15,7 +20,7 @@ from tests.test_proxy import (
 from websockets.exceptions import InvalidProxyMessage, InvalidProxyStatus
 from websockets.http11 import USER_AGENT
 from websockets.proxy import parse_proxy
-from websockets.sync.client import connect, connect_http_proxy
+from websockets.sync.client import SSLSSLSocket, connect, connect_http_proxy
 from websockets.sync.utils import Deadline
 from websockets.uri import parse_uri
 
@@ -204,3 +209,59 @@ def test_wss_through_explicit_socks_proxy(server_ssl, client_ssl):
 def test_unreachable_socks_proxy_raises_oserror():
     with pytest.raises(OSError):
         connect("ws://127.0.0.1/", proxy=f"socks5h://127.0.0.1:{closed_port()}")
+
+
+class TLSConnectProxyHandler(ConnectProxyHandler):
+    """HTTP proxy with TLS: the client talks to it over ``https://``."""
+
+    def setup(self):
+        self.request = self.server.ssl_context.wrap_socket(
+            self.request, server_side=True
+        )
+
+
+def relay_with_threads(client, upstream):
+    # selectors can't see bytes that an SSLSocket already decrypted and
+    # buffered; one blocking thread per direction has no such blind spot.
+    def copy(source, target):
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                target.sendall(data)
+        with contextlib.suppress(OSError):
+            target.shutdown(socket.SHUT_WR)
+
+    thread = threading.Thread(target=copy, args=(upstream, client), daemon=True)
+    thread.start()
+    copy(client, upstream)
+    thread.join(SOCKET_TIMEOUT)
+
+
+def test_wss_through_https_proxy_runs_tls_inside_tls(
+    server_ssl, client_ssl, monkeypatch
+):
+    monkeypatch.setattr(test_proxy, "relay", relay_with_threads)
+    with run_server(echo, ssl=server_ssl) as server:
+        with run_proxy_server(
+            TLSConnectProxyHandler,
+            ssl_context=server_ssl,
+            credentials=None,
+            response=None,
+            greeting=b"",
+        ) as proxy_server:
+            proxy_host, proxy_port = proxy_server.server_address
+            with connect(
+                f"wss://localhost:{port_of(server)}/",
+                proxy=f"https://{proxy_host}:{proxy_port}",
+                proxy_ssl=client_ssl,
+                ssl=client_ssl,
+                open_timeout=5,
+            ) as ws:
+                assert isinstance(ws.socket, SSLSSLSocket)
+                ws.send("encrypted twice")
+                assert ws.recv() == "encrypted twice"
+                # Several TLS records each way, larger than a read.
+                message = bytes(range(256)) * 1000
+                ws.send(message)
+                assert ws.recv() == message
+    # The proxy saw only the CONNECT request in clear text.
+    assert proxy_server.requests[0].startswith(b"CONNECT localhost:")

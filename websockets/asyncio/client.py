@@ -16,13 +16,18 @@ from collections.abc import AsyncIterator, Callable, Generator, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
-from ..client import ClientProtocol, _send_handshake_request, backoff
-from ..datastructures import HeadersLike
+from ..client import ClientProtocol, _send_handshake_request, backoff, process_exception
+from ..datastructures import Headers as Headers, HeadersLike
 from ..exceptions import (
-    InvalidMessage,
+    InvalidProxyMessage as InvalidProxyMessage,
+    InvalidProxyStatus as InvalidProxyStatus,
     InvalidStatus,
     ProxyError,
     SecurityError,
+)
+from ..extensions.base import ClientExtensionFactory as ClientExtensionFactory
+from ..extensions.permessage_deflate import (
+    enable_client_permessage_deflate as enable_client_permessage_deflate,
 )
 from ..headers import validate_subprotocols
 from ..http11 import USER_AGENT, Response
@@ -35,7 +40,8 @@ from ..proxy import (
     prepare_connect_request,
     prepare_socks_proxy,
 )
-from ..typing import LoggerLike, Origin, Subprotocol
+from ..streams import StreamReader as StreamReader
+from ..typing import LoggerLike, Origin, PathLike as PathLike, Subprotocol
 from ..uri import WebSocketURI, parse_uri
 from .connection import Connection
 
@@ -140,51 +146,6 @@ class ClientConnection(Connection):
             # If the connection is closed during the handshake, unblock it.
             if not self.response_rcvd.done():
                 self.response_rcvd.set_result(None)
-
-
-def process_exception(exc: Exception) -> Exception | None:
-    """
-    Determine whether a connection error is retryable or fatal.
-
-    When reconnecting automatically with ``async for ... in connect(...)``, if a
-    connection attempt fails, :func:`process_exception` is called to determine
-    whether to retry connecting or to raise the exception.
-
-    This function defines the default behavior, which is to retry on:
-
-    * :exc:`EOFError`, :exc:`OSError`, :exc:`asyncio.TimeoutError`: network
-      errors;
-    * :exc:`~websockets.exceptions.InvalidStatus` when the status code is 500,
-      502, 503, or 504: server or proxy errors.
-
-    All other exceptions are considered fatal.
-
-    You can change this behavior with the ``process_exception`` argument of
-    :func:`connect`.
-
-    Return :obj:`None` if the exception is retryable i.e. when the error could
-    be transient and trying to reconnect with the same parameters could succeed.
-    The exception will be logged at the ``INFO`` level.
-
-    Return an exception, either ``exc`` or a new exception, if the exception is
-    fatal i.e. when trying to reconnect will most likely produce the same error.
-    That exception will be raised, breaking out of the retry loop.
-
-    """
-    # This catches python-socks' ProxyConnectionError and ProxyTimeoutError.
-    # Remove asyncio.TimeoutError when dropping Python < 3.11.
-    if isinstance(exc, (OSError, TimeoutError, asyncio.TimeoutError)):
-        return None
-    if isinstance(exc, InvalidMessage) and isinstance(exc.__cause__, EOFError):
-        return None
-    if isinstance(exc, InvalidStatus) and exc.response.status_code in [
-        500,  # Internal Server Error
-        502,  # Bad Gateway
-        503,  # Service Unavailable
-        504,  # Gateway Timeout
-    ]:
-        return None
-    return exc
 
 
 # This is spelled in lower case because it's exposed as a callable in the API.
@@ -695,7 +656,7 @@ class connect:
 
 
 def unix_connect(
-    path: str | None = None,
+    path: PathLike | None = None,
     uri: str | None = None,
     **kwargs: Any,
 ) -> connect:
@@ -791,16 +752,23 @@ class HTTPProxyConnection(asyncio.Protocol):
         self.user_agent_header = user_agent_header
 
         self.parser = ProxyConnectParser()
+        # Input that run_parser() hasn't fed to the parser yet.
+        self.pending: list[bytes] = []
+        self.eof = False
 
         loop = asyncio.get_running_loop()
         self.response: asyncio.Future[Response] = loop.create_future()
 
-    def run_parser(self, receive: Callable[[], Response | None]) -> None:
-        """Feed the parser, then resolve :attr:`response` when it's done."""
+    def run_parser(self) -> None:
+        """Feed pending input to the parser; resolve :attr:`response` when done."""
         if self.response.done():
             return
+        response: Response | None = None
         try:
-            response = receive()
+            while self.pending and response is None:
+                response = self.parser.receive_data(self.pending.pop(0))
+            if response is None and self.eof:
+                response = self.parser.receive_eof()
         except Exception as exc:
             self.response.set_exception(exc)
         else:
@@ -818,14 +786,17 @@ class HTTPProxyConnection(asyncio.Protocol):
         )
 
     def data_received(self, data: bytes) -> None:
-        self.run_parser(lambda: self.parser.receive_data(data))
+        self.pending.append(data)
+        self.run_parser()
 
     def eof_received(self) -> None:
-        self.run_parser(self.parser.receive_eof)
+        self.eof = True
+        self.run_parser()
 
     def connection_lost(self, exc: Exception | None) -> None:
         if exc is None:
-            self.run_parser(self.parser.receive_eof)
+            self.eof = True
+            self.run_parser()
         elif not self.response.done():
             self.response.set_exception(exc)
 

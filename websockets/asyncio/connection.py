@@ -44,15 +44,34 @@ from ..exceptions import (
     ConnectionClosed,
     ConnectionClosedOK,
     ProtocolError,
+    TooManyFragments as TooManyFragments,
 )
-from ..frames import OP_PONG, OP_TEXT, CloseCode, Frame
-from ..typing import Data, DataLike, LoggerLike
+from ..frames import (
+    DATA_OPCODES as DATA_OPCODES,
+    OP_PONG,
+    OP_TEXT,
+    PONG as PONG,
+    CloseCode,
+    Frame,
+)
+from ..http11 import Request as Request, Response as Response
+from ..imports import lazy_import
+from ..protocol import (
+    CLOSED,
+    CLOSING,
+    OPEN,
+    Event as Event,
+    Protocol as Protocol,
+    State as State,
+)
+from ..typing import (
+    BytesLike as BytesLike,
+    Data,
+    DataLike,
+    LoggerLike,
+    Subprotocol as Subprotocol,
+)
 from .messages import Assembler
-
-
-if TYPE_CHECKING:
-    from ..http11 import Request, Response
-    from ..protocol import Event, Protocol, State
 
 
 if TYPE_CHECKING:
@@ -62,10 +81,9 @@ if TYPE_CHECKING:
 __all__ = ["Connection"]
 
 
-# State values of the Sans-I/O protocol. They're imported lazily because the
-# protocol module imports heavier dependencies; the values are the ones of
-# websockets.protocol.State (an IntEnum), so comparisons by value are safe.
-CONNECTING, OPEN, CLOSING, CLOSED = 0, 1, 2, 3
+# websockets 17.4 makes broadcast() importable from here too. It's defined
+# in .server, which imports this module: resolve it on first use.
+lazy_import(globals(), aliases={"broadcast": ".server"})
 
 
 def _normalize_limits(
@@ -76,7 +94,7 @@ def _normalize_limits(
     return value, None
 
 
-class Connection(asyncio.BufferedProtocol):
+class Connection(asyncio.BufferedProtocol, asyncio.Protocol):
     """
     :mod:`asyncio` implementation of a WebSocket connection.
 
@@ -939,7 +957,7 @@ class Connection(asyncio.BufferedProtocol):
     async def send_context(
         self,
         *,
-        expected_state: State | int = OPEN,  # CONNECTING during the opening handshake
+        expected_state: State = OPEN,  # CONNECTING during the opening handshake
     ) -> AsyncIterator[None]:
         """
         Create a context for writing to the connection from user code.
@@ -1064,6 +1082,9 @@ class Connection(asyncio.BufferedProtocol):
         """
         if self.recv_exc is None:
             self.recv_exc = exc
+
+    # websockets 17.4's name for set_recv_exc().
+    set_connection_exc = set_recv_exc
 
     # Flow control of reads, driven by the assembler's queue.
 

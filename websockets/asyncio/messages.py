@@ -24,16 +24,87 @@ connection stops reading from the transport); when the queue drains below
 from __future__ import annotations
 
 import asyncio
+import os
 from collections import deque
-from collections.abc import AsyncIterator, Callable
-from typing import Any, Literal, overload
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import Any, Generic, Literal, TypeVar, overload
 
-from ..exceptions import ConcurrencyError
-from ..frames import OP_TEXT, Frame
+from ..exceptions import ConcurrencyError, TooManyFragments as TooManyFragments
+from ..frames import BINARY as BINARY, CONT as CONT, OP_TEXT, TEXT as TEXT, Frame
 from ..typing import Data
 
 
 __all__ = ["Assembler"]
+
+# websockets 17.4 caps the number of fragments of a message at 4096 by
+# default. Here, limits apply to bytes (max_size), and there's no cap on
+# fragments unless WEBSOCKETS_MAX_FRAGMENTS sets one (docs/differences.rst).
+MAX_FRAGMENTS: int | None = (
+    int(os.environ["WEBSOCKETS_MAX_FRAGMENTS"])
+    if "WEBSOCKETS_MAX_FRAGMENTS" in os.environ
+    else None
+)
+
+
+T = TypeVar("T")
+
+
+class SimpleQueue(Generic[T]):
+    """
+    Simplified version of :class:`asyncio.Queue`.
+
+    It provides only the subset of features that a stream of frames needs:
+    one consumer at a time, waking it up with :exc:`EOFError` when the stream
+    ends, and putting items back at the front. websockets 17.4's assembler
+    is built on it; it's kept here for code that imports it.
+
+    It must be created in a running event loop.
+
+    """
+
+    def __init__(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.get_waiter: asyncio.Future[None] | None = None
+        self.queue: deque[T] = deque()
+
+    def __len__(self) -> int:
+        return len(self.queue)
+
+    def put(self, item: T) -> None:
+        """Put an item into the queue and wake up the consumer, if any."""
+        self.queue.append(item)
+        if self.get_waiter is not None and not self.get_waiter.done():
+            self.get_waiter.set_result(None)
+
+    async def get(self, block: bool = True) -> T:
+        """
+        Remove and return an item from the queue, waiting if necessary.
+
+        Raises:
+            EOFError: If the queue is empty and ``block`` is :obj:`False`, or
+                if :meth:`abort` is called while waiting.
+
+        """
+        if not self.queue:
+            if not block:
+                raise EOFError("stream of frames ended")
+            assert self.get_waiter is None, "cannot call get() concurrently"
+            self.get_waiter = self.loop.create_future()
+            try:
+                await self.get_waiter
+            finally:
+                self.get_waiter.cancel()
+                self.get_waiter = None
+        return self.queue.popleft()
+
+    def put_back(self, items: Sequence[T]) -> None:
+        """Put items back at the front of the queue, in their order."""
+        self.queue.extendleft(reversed(items))
+
+    def abort(self) -> None:
+        """Wake up the consumer that's waiting, with :exc:`EOFError`."""
+        if self.get_waiter is not None and not self.get_waiter.done():
+            self.get_waiter.set_exception(EOFError("stream of frames ended"))
 
 
 def _noop() -> None:

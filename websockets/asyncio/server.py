@@ -32,24 +32,34 @@ from ..credentials import (  # noqa: F401 - is_credentials kept importable here
     read_basic_credentials,
     unauthorized,
 )
-from ..exceptions import ConcurrencyError
+from ..exceptions import ConcurrencyError, InvalidHeader as InvalidHeader
+from ..extensions.base import ServerExtensionFactory as ServerExtensionFactory
+from ..extensions.permessage_deflate import (
+    enable_server_permessage_deflate as enable_server_permessage_deflate,
+)
 from ..frames import CloseCode
 from ..headers import (
+    build_www_authenticate_basic as build_www_authenticate_basic,
+    parse_authorization_basic as parse_authorization_basic,
     validate_subprotocols,
 )
 from ..http11 import SERVER, Request, Response
 from ..protocol import CONNECTING, OPEN, Event
 from ..server import ServerProtocol
-from ..typing import DataLike, LoggerLike, Origin, StatusLike, Subprotocol
+from ..typing import (
+    DataLike,
+    LoggerLike,
+    Origin,
+    PathLike as PathLike,
+    StatusLike,
+    Subprotocol,
+)
+from ..utils import get_socket_name as get_socket_name
 from .connection import Connection
 
 
 if TYPE_CHECKING:
     from typing_extensions import Self
-
-    from ..extensions.base import ServerExtensionFactory
-
-    PathLike = str | __import__("os").PathLike[str]
 
 
 __all__ = [
@@ -903,7 +913,7 @@ def serve(
 
 def unix_serve(
     handler: Callable[[ServerConnection], Awaitable[None]],
-    path: str | None = None,
+    path: PathLike | None = None,
     **kwargs: Any,
 ) -> Server:
     """

@@ -24,7 +24,7 @@ from ..exceptions import (
     PayloadTooBig,
     ProtocolError,
 )
-from ..frames import CTRL_OPCODES, OP_CONT, Frame
+from ..frames import CONT as CONT, CTRL_OPCODES, OP_CONT, Frame
 from ..typing import BytesLike, ExtensionName, ExtensionParameter
 from .base import ClientExtensionFactory, Extension, ServerExtensionFactory
 

@@ -18,13 +18,37 @@ from typing import TYPE_CHECKING, Any, cast
 
 from ..asyncio.client import ClientConnection
 from ..client import ClientProtocol
-from ..datastructures import HeadersLike
-from ..exceptions import InvalidStatus, SecurityError
-from ..headers import validate_subprotocols
+from ..datastructures import Headers as Headers, HeadersLike
+from ..exceptions import (
+    InvalidHeader as InvalidHeader,
+    InvalidHeaderValue as InvalidHeaderValue,
+    InvalidMessage as InvalidMessage,
+    InvalidStatus,
+    NegotiationError as NegotiationError,
+    SecurityError,
+)
+from ..extensions.base import (
+    ClientExtensionFactory as ClientExtensionFactory,
+    Extension as Extension,
+)
+from ..extensions.permessage_deflate import (
+    enable_client_permessage_deflate as enable_client_permessage_deflate,
+)
+from ..headers import (
+    build_authorization_basic as build_authorization_basic,
+    build_extension as build_extension,
+    build_host as build_host,
+    build_subprotocol as build_subprotocol,
+    parse_extension as parse_extension,
+    parse_subprotocol as parse_subprotocol,
+    validate_subprotocols,
+)
 from ..http11 import USER_AGENT
-from ..typing import LoggerLike, Origin, Subprotocol
+from ..typing import ExtensionHeader as ExtensionHeader, LoggerLike, Origin, Subprotocol
 from ..uri import WebSocketURI, parse_uri
 from .exceptions import InvalidStatusCode, RedirectHandshake
+from .handshake import build_request as build_request, check_response as check_response
+from .http import read_response as read_response
 from .protocol import WebSocketCommonProtocol, pop_common_kwargs, rename_legacy_kwargs
 
 

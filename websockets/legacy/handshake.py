@@ -1,11 +1,11 @@
 """
-Opening handshake headers, as the legacy implementation builds and checks them.
+Opening handshake of the legacy implementation, header by header.
 
-Programs that embed the legacy implementation in their own HTTP server, such
-as uvicorn, call :func:`check_request` on the headers they parsed, then
-:func:`build_response`. The Sans-I/O
-:class:`~websockets.server.ServerProtocol` and
-:class:`~websockets.client.ClientProtocol` perform the same checks.
+These functions build and check the headers of the opening handshake
+(:rfc:`6455`, section 4) on a :class:`~websockets.datastructures.Headers`,
+without the rest of the HTTP message. The current implementation does the
+same in :class:`~websockets.client.ClientProtocol` and
+:class:`~websockets.server.ServerProtocol`.
 
 """
 
@@ -26,15 +26,14 @@ __all__ = ["build_request", "check_request", "build_response", "check_response"]
 
 def build_request(headers: Headers) -> str:
     """
-    Build a handshake request to send to the server.
-
-    Update request headers passed in argument.
+    Add the headers of a handshake request to ``headers``.
 
     Args:
-        headers: Handshake request headers.
+        headers: Headers of the request, updated in place.
 
     Returns:
-        ``key`` that must be passed to :func:`check_response`.
+        The value of ``Sec-WebSocket-Key``, which :func:`check_response`
+        needs.
 
     """
     key = generate_key()
@@ -45,91 +44,81 @@ def build_request(headers: Headers) -> str:
     return key
 
 
-def check_upgrade(headers: Headers) -> None:
-    """
-    Check the ``Connection: Upgrade`` and ``Upgrade: websocket`` headers.
-
-    Raises:
-        InvalidUpgrade: If one of them is missing or has another value; as
-            in the legacy implementation, a missing header is reported as
-            empty.
-
-    """
+def _check_upgrade(headers: Headers, separator: str) -> None:
+    # RFC 6455 §4.2.1 items 3 and 4, §4.1 items 2 and 3: Connection must
+    # include Upgrade and Upgrade must be websocket, case-insensitively.
     connection: list[ConnectionOption] = sum(
         [parse_connection(value) for value in headers.get_all("Connection")], []
     )
     if not any(value.lower() == "upgrade" for value in connection):
-        raise InvalidUpgrade("Connection", ", ".join(connection))
+        # websockets 17.4 lists the options with a different separator in
+        # requests and in responses; error messages keep that.
+        raise InvalidUpgrade("Connection", separator.join(connection))
+
     upgrade: list[UpgradeProtocol] = sum(
         [parse_upgrade(value) for value in headers.get_all("Upgrade")], []
     )
-    # Ignore case, for compatibility with non-strict peers: RFC 6455 uses
-    # "websocket" except in its IANA registration, which says "WebSocket".
+    # The RFC spells it "websocket" everywhere except in the IANA
+    # registration (section 11.2), which says "WebSocket".
     if not (len(upgrade) == 1 and upgrade[0].lower() == "websocket"):
         raise InvalidUpgrade("Upgrade", ", ".join(upgrade))
 
 
-def single_header(headers: Headers, name: str) -> str:
-    """
-    Return the value of a header that must appear exactly once.
-
-    Raises:
-        InvalidHeader: If it's missing or repeated.
-
-    """
+def _single_header(headers: Headers, name: str) -> str:
     try:
         return headers[name]
-    except KeyError:
-        raise InvalidHeader(name) from None
-    except MultipleValuesError:
-        raise InvalidHeader(name, "multiple values") from None
+    except KeyError as exc:
+        raise InvalidHeader(name) from exc
+    except MultipleValuesError as exc:
+        raise InvalidHeader(name, "multiple values") from exc
 
 
 def check_request(headers: Headers) -> str:
     """
-    Check a handshake request received from the client.
+    Check the headers of a handshake request.
 
-    This function doesn't verify that the request is an HTTP/1.1 or higher GET
-    request and doesn't perform ``Host`` and ``Origin`` checks. These controls
-    are usually performed earlier in the HTTP request handling code. They're
-    the responsibility of the caller.
+    ``Origin``, ``Sec-WebSocket-Extensions`` and ``Sec-WebSocket-Protocol``
+    aren't checked here: the server negotiates them.
 
     Args:
-        headers: Handshake request headers.
+        headers: Headers of the request.
 
     Returns:
-        ``key`` that must be passed to :func:`build_response`.
+        The value of ``Sec-WebSocket-Key``, which :func:`build_response`
+        needs.
 
     Raises:
-        InvalidHandshake: If the handshake request is invalid.
-            Then, the server must return a 400 Bad Request error.
+        InvalidHandshake: If the headers don't make a valid handshake
+            request; the server then answers 400 Bad Request.
 
     """
-    check_upgrade(headers)
+    _check_upgrade(headers, ", ")
+
     # RFC 6455 §4.2.1 item 5: a base64-encoded 16-byte nonce.
-    key = single_header(headers, "Sec-WebSocket-Key")
+    key = _single_header(headers, "Sec-WebSocket-Key")
     try:
         raw_key = base64.b64decode(key.encode(), validate=True)
     except binascii.Error as exc:
         raise InvalidHeaderValue("Sec-WebSocket-Key", key) from exc
     if len(raw_key) != 16:
         raise InvalidHeaderValue("Sec-WebSocket-Key", key)
+
     # RFC 6455 §4.2.1 item 6: version 13.
-    version = single_header(headers, "Sec-WebSocket-Version")
+    version = _single_header(headers, "Sec-WebSocket-Version")
     if version != "13":
         raise InvalidHeaderValue("Sec-WebSocket-Version", version)
+
     return key
 
 
 def build_response(headers: Headers, key: str) -> None:
     """
-    Build a handshake response to send to the client.
-
-    Update response headers passed in argument.
+    Add the headers of a handshake response to ``headers``.
 
     Args:
-        headers: Handshake response headers.
-        key: Returned by :func:`check_request`.
+        headers: Headers of the response, updated in place.
+        key: Value of ``Sec-WebSocket-Key`` that :func:`check_request`
+            returned.
 
     """
     headers["Upgrade"] = "websocket"
@@ -139,22 +128,25 @@ def build_response(headers: Headers, key: str) -> None:
 
 def check_response(headers: Headers, key: str) -> None:
     """
-    Check a handshake response received from the server.
+    Check the headers of a handshake response.
 
-    This function doesn't verify that the response is an HTTP/1.1 or higher
-    response with a 101 status code. These controls are the responsibility of
-    the caller.
+    ``Sec-WebSocket-Extensions`` and ``Sec-WebSocket-Protocol`` aren't checked
+    here: the client negotiates them.
 
     Args:
-        headers: Handshake response headers.
-        key: Returned by :func:`build_request`.
+        headers: Headers of the response.
+        key: Value of ``Sec-WebSocket-Key`` that :func:`build_request`
+            returned.
 
     Raises:
-        InvalidHandshake: If the handshake response is invalid.
+        InvalidHandshake: If the headers don't make a valid handshake
+            response.
 
     """
-    check_upgrade(headers)
-    # RFC 6455 §4.1, handshake response item 4.
-    s_w_accept = single_header(headers, "Sec-WebSocket-Accept")
-    if s_w_accept != accept(key):
-        raise InvalidHeaderValue("Sec-WebSocket-Accept", s_w_accept)
+    _check_upgrade(headers, " ")
+
+    # RFC 6455 §4.1 item 4 of the client's checks: the server proves that it
+    # read the key.
+    accept_header = _single_header(headers, "Sec-WebSocket-Accept")
+    if accept_header != accept(key):
+        raise InvalidHeaderValue("Sec-WebSocket-Accept", accept_header)

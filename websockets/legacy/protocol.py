@@ -10,21 +10,64 @@ keepalive and the closing handshake are those of
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import os
 import warnings
-from collections.abc import Iterable
+from collections.abc import AsyncIterable, Iterable
 from typing import Any
 
 from ..asyncio.connection import Connection
 from ..asyncio.server import broadcast as asyncio_broadcast
 from ..datastructures import Headers
-from ..exceptions import ConnectionClosed
-from ..frames import CloseCode
-from ..protocol import State
-from ..typing import Data, DataLike
+from ..exceptions import (
+    ConnectionClosed,
+    ConnectionClosedError as ConnectionClosedError,
+    ConnectionClosedOK as ConnectionClosedOK,
+    InvalidState as InvalidState,
+    PayloadTooBig as PayloadTooBig,
+    ProtocolError as ProtocolError,
+    TooManyFragments as TooManyFragments,
+)
+from ..extensions import Extension as Extension
+from ..frames import (
+    OK_CLOSE_CODES as OK_CLOSE_CODES,
+    OP_BINARY as OP_BINARY,
+    OP_CLOSE as OP_CLOSE,
+    OP_CONT as OP_CONT,
+    OP_PING as OP_PING,
+    OP_PONG as OP_PONG,
+    OP_TEXT as OP_TEXT,
+    Close as Close,
+    CloseCode,
+    Opcode as Opcode,
+)
+from ..protocol import CONNECTING, Protocol, Side, State
+from ..typing import (
+    BytesLike as BytesLike,
+    Data,
+    DataLike,
+    LoggerLike,
+    Subprotocol as Subprotocol,
+)
+from .framing import (
+    Frame as Frame,
+    prepare_ctrl as prepare_ctrl,
+    prepare_data as prepare_data,
+)
 
 
 __all__ = ["WebSocketCommonProtocol", "broadcast"]
 
+
+# websockets 17.4 caps the number of fragments of a message at 4096 by
+# default. Here, limits apply to bytes (max_size), and there's no cap on
+# fragments unless WEBSOCKETS_MAX_FRAGMENTS sets one (docs/differences.rst).
+MAX_FRAGMENTS: int | None = (
+    int(os.environ["WEBSOCKETS_MAX_FRAGMENTS"])
+    if "WEBSOCKETS_MAX_FRAGMENTS" in os.environ
+    else None
+)
 
 # Defaults of the legacy implementation, which differ from the asyncio ones.
 LEGACY_CLOSE_TIMEOUT = 10
@@ -124,6 +167,122 @@ class WebSocketCommonProtocol(Connection):
     """Opening handshake request headers."""
     response_headers: Headers
     """Opening handshake response headers."""
+
+    def __init__(
+        self,
+        *,
+        logger: LoggerLike | None = None,
+        ping_interval: float | None = 20,
+        ping_timeout: float | None = 20,
+        close_timeout: float | None = None,
+        max_size: int | None = 2**20,
+        max_queue: int | None = 2**5,
+        read_limit: int = 2**16,
+        write_limit: int = 2**16,
+        # The following arguments are deprecated.
+        host: str | None = None,
+        port: int | None = None,
+        secure: bool | None = None,
+        legacy_recv: bool = False,
+        loop: asyncio.AbstractEventLoop | None = None,
+        timeout: float | None = None,
+    ) -> None:
+        """
+        Build a connection with the legacy arguments, without a side.
+
+        :class:`~websockets.legacy.server.WebSocketServerProtocol` and
+        :class:`~websockets.legacy.client.WebSocketClientProtocol` have
+        constructors of their own, which choose the side. A connection built
+        here stays in the ``CONNECTING`` state, like one of websockets 17.4:
+        nothing performs its opening handshake.
+
+        ``timeout`` is the former name of ``close_timeout``, ``loop`` is
+        ignored and ``legacy_recv`` makes :meth:`recv` return :obj:`None`
+        when the connection is closed; all three warn, as in websockets.
+
+        """
+        # Like websockets 17.4, the warnings are attributed to this module,
+        # in this order.
+        if legacy_recv:  # deprecated in websockets 3.0
+            warnings.warn("legacy_recv is deprecated", DeprecationWarning, stacklevel=1)
+        if timeout is None:
+            timeout = LEGACY_CLOSE_TIMEOUT
+        else:  # deprecated in websockets 7.0
+            warnings.warn(
+                "rename timeout to close_timeout", DeprecationWarning, stacklevel=1
+            )
+        if close_timeout is None:
+            close_timeout = timeout
+        if loop is not None:  # deprecated in websockets 10.0
+            warnings.warn("remove loop argument", DeprecationWarning, stacklevel=1)
+        params = pop_common_kwargs(
+            {
+                "ping_interval": ping_interval,
+                "ping_timeout": ping_timeout,
+                "close_timeout": close_timeout,
+                "max_size": max_size,
+                "max_queue": max_queue,
+                "read_limit": read_limit,
+                "write_limit": write_limit,
+                "host": host,
+                "port": port,
+                "secure": secure,
+                "legacy_recv": legacy_recv,
+            }
+        )
+        if logger is None:
+            logger = logging.getLogger("websockets.protocol")
+        # The Sans-I/O protocol needs a side; nothing is ever parsed or
+        # serialized with it before a handshake, which no one performs here.
+        protocol = Protocol(
+            Side.SERVER,
+            state=CONNECTING,
+            max_size=params["max_size"],
+            logger=logger,
+        )
+        Connection.__init__(
+            self,
+            protocol,
+            ping_interval=params["ping_interval"],
+            ping_timeout=params["ping_timeout"],
+            close_timeout=params["close_timeout"],
+            max_queue=params["max_queue"],
+            write_limit=params["write_limit"],
+        )
+        self.init_legacy(params)
+
+    async def recv(self) -> Data:  # type: ignore[override]
+        """
+        Receive the next message.
+
+        Legacy connections have no ``decode`` argument: text arrives as
+        :class:`str` and binary data as :class:`bytes`, as in websockets.
+
+        Raises:
+            ConnectionClosed: When the connection is closed.
+            ConcurrencyError: If two coroutines call :meth:`recv`
+                concurrently.
+
+        """
+        return await Connection.recv(self)
+
+    async def send(  # type: ignore[override]
+        self,
+        message: DataLike | Iterable[DataLike] | AsyncIterable[DataLike],
+    ) -> None:
+        """
+        Send a message: :class:`str` as text, bytes-like objects as binary.
+
+        Legacy connections have no ``text`` argument, as in websockets. See
+        :meth:`websockets.asyncio.connection.Connection.send` for fragmented
+        messages.
+
+        Raises:
+            ConnectionClosed: When the connection is closed.
+            TypeError: If ``message`` doesn't have a supported type.
+
+        """
+        await Connection.send(self, message)
 
     def init_legacy(self, params: dict[str, Any]) -> None:
         """

@@ -19,14 +19,49 @@ from typing import TYPE_CHECKING, Any, Union, cast
 
 from ..asyncio.connection import Connection
 from ..asyncio.server import Server, ServerConnection
-from ..datastructures import Headers, HeadersLike
+from ..datastructures import (
+    Headers,
+    HeadersLike,
+    MultipleValuesError as MultipleValuesError,
+)
+from ..exceptions import (
+    InvalidHandshake as InvalidHandshake,
+    InvalidHeader as InvalidHeader,
+    InvalidMessage as InvalidMessage,
+    InvalidOrigin as InvalidOrigin,
+    InvalidUpgrade as InvalidUpgrade,
+    NegotiationError as NegotiationError,
+)
+from ..extensions.base import (
+    Extension as Extension,
+    ServerExtensionFactory as ServerExtensionFactory,
+)
+from ..extensions.permessage_deflate import (
+    enable_server_permessage_deflate as enable_server_permessage_deflate,
+)
 from ..frames import CloseCode
-from ..headers import parse_subprotocol
+from ..headers import (
+    build_extension as build_extension,
+    parse_extension as parse_extension,
+    parse_subprotocol as parse_subprotocol,
+    validate_subprotocols as validate_subprotocols,
+)
 from ..http11 import SERVER, Request, Response
 from ..protocol import State
 from ..server import ServerProtocol
-from ..typing import LoggerLike, Origin, StatusLike, Subprotocol
+from ..typing import (
+    ExtensionHeader as ExtensionHeader,
+    LoggerLike,
+    Origin,
+    StatusLike,
+    Subprotocol,
+)
 from .exceptions import AbortHandshake
+from .handshake import (
+    build_response as build_response,
+    check_request as check_request,
+)
+from .http import read_request as read_request
 from .protocol import (
     WebSocketCommonProtocol,
     broadcast,
@@ -445,6 +480,20 @@ class WebSocketServer(Server):
 
     def __init__(self, logger: LoggerLike | None = None) -> None:
         super().__init__(no_create_server, run_legacy_handler, logger)
+
+    def close(self, close_connections: bool = True) -> None:  # type: ignore[override]
+        """
+        Close the server.
+
+        It stops listening and, unless ``close_connections`` is :obj:`False`,
+        closes open connections with close code 1001 (going away). Like
+        :meth:`asyncio.Server.close`, it returns at once: :meth:`wait_closed`
+        waits for the end of the shutdown.
+
+        The legacy server has no ``code`` and ``reason`` arguments.
+
+        """
+        super().close(close_connections)
 
     @property
     def websockets(self) -> set[WebSocketServerProtocol]:

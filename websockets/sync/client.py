@@ -14,13 +14,15 @@ import urllib.parse
 import warnings
 from collections.abc import Generator, Iterator, Sequence
 from types import TracebackType
-from typing import Any, Callable, Literal
+from typing import Any, Callable, Literal, TypeVar, cast
 
-from ..client import ClientProtocol, _send_handshake_request, backoff
-from ..datastructures import HeadersLike
+from ..client import ClientProtocol, _send_handshake_request, backoff, process_exception
+from ..datastructures import Headers as Headers, HeadersLike
 from ..exceptions import (
     ConnectionClosed,
     InvalidMessage,
+    InvalidProxyMessage as InvalidProxyMessage,
+    InvalidProxyStatus as InvalidProxyStatus,
     InvalidStatus,
     ProxyError,
     SecurityError,
@@ -38,7 +40,14 @@ from ..proxy import (
     prepare_connect_request,
     prepare_socks_proxy,
 )
-from ..typing import LoggerLike, Origin, Subprotocol
+from ..streams import StreamReader as StreamReader
+from ..typing import (
+    BytesLike as BytesLike,
+    LoggerLike,
+    Origin,
+    PathLike as PathLike,
+    Subprotocol,
+)
 from ..uri import WebSocketURI, parse_uri
 from .connection import Connection
 from .utils import Deadline
@@ -193,52 +202,6 @@ class ClientConnection(Connection):
             self.response_rcvd.set()
 
 
-def process_exception(exc: Exception) -> Exception | None:
-    """
-    Determine whether a connection error is retryable or fatal.
-
-    When reconnecting automatically with :func:`reconnect`, if a connection
-    attempt fails, :func:`process_exception` is called to determine whether
-    to retry connecting or to raise the exception.
-
-    This function defines the default behavior, which is to retry on:
-
-    * :exc:`EOFError`, :exc:`OSError`, :exc:`TimeoutError`: network errors;
-    * :exc:`~websockets.exceptions.InvalidMessage` when the server closed the
-      connection before sending a valid response;
-    * :exc:`~websockets.exceptions.InvalidStatus` when the status code is
-      500, 502, 503, or 504: server or proxy errors.
-
-    All other exceptions are considered fatal.
-
-    Returns:
-        :obj:`None` to retry, or the exception to raise.
-
-    """
-    if isinstance(exc, (EOFError, OSError, TimeoutError)):
-        return None
-    if isinstance(exc, InvalidMessage) and isinstance(exc.__cause__, EOFError):
-        return None
-    if isinstance(exc, InvalidStatus) and exc.response.status_code in [
-        500,  # Internal Server Error
-        502,  # Bad Gateway
-        503,  # Service Unavailable
-        504,  # Gateway Timeout
-    ]:
-        return None
-    return exc
-
-
-def _default_process_exception(exc: Exception) -> Exception | None:
-    # Prefer the Sans-I/O module's policy when it provides one, so that both
-    # I/O layers retry on the same errors.
-    from .. import client as client_module
-
-    policy = getattr(client_module, "process_exception", process_exception)
-    result: Exception | None = policy(exc)
-    return result
-
-
 # Proxies. The Sans-I/O helpers in websockets.proxy find, parse and talk to
 # proxies; the functions below move the bytes with blocking sockets.
 
@@ -360,6 +323,111 @@ def connect_socks_proxy(
     return sock
 
 
+T = TypeVar("T")
+
+
+class SSLSSLSocket:
+    """
+    Socket-like object providing TLS-in-TLS.
+
+    A ``wss://`` connection through an ``https://`` proxy runs a TLS session
+    with the server inside the TLS session with the proxy. :mod:`ssl` can't
+    wrap an :class:`~ssl.SSLSocket` in another one, so the inner session is an
+    :class:`~ssl.SSLObject` over memory buffers, and its encrypted bytes go
+    through the outer socket.
+
+    Only what the threading connection uses is implemented: :meth:`recv`,
+    :meth:`recv_into`, :meth:`send` and :meth:`sendall`. Other attributes,
+    such as ``settimeout()``, ``shutdown()`` and ``close()``, are the outer
+    socket's.
+
+    Args:
+        sock: Socket connected to the proxy, with TLS.
+        ssl_context: TLS configuration for the connection to the server.
+        server_hostname: Host name of the server, for SNI and certificate
+            verification.
+
+    """
+
+    recv_bufsize = 65536
+
+    def __init__(
+        self,
+        sock: socket.socket,
+        ssl_context: ssl_module.SSLContext,
+        server_hostname: str | None = None,
+    ) -> None:
+        self.incoming = ssl_module.MemoryBIO()
+        self.outgoing = ssl_module.MemoryBIO()
+        self.ssl_socket = sock
+        self.ssl_object = ssl_context.wrap_bio(
+            self.incoming,
+            self.outgoing,
+            server_hostname=server_hostname,
+        )
+        # One thread reads while others write: the SSLObject and its buffers
+        # are only touched with this lock held, never while blocking on I/O.
+        self.mutex = threading.Lock()
+        self.run_io(self.ssl_object.do_handshake)
+
+    def run_io(self, func: Callable[..., T], *args: Any) -> T:
+        """
+        Call a method of the TLS object, moving bytes until it completes.
+
+        Encrypted bytes that the call produces are sent to the proxy; when it
+        needs more input, encrypted bytes are read from the proxy.
+
+        """
+        while True:
+            want_read = False
+            with self.mutex:
+                try:
+                    result = func(*args)
+                except ssl_module.SSLWantReadError:
+                    want_read = True
+                data = self.outgoing.read()
+            if data:
+                self.ssl_socket.sendall(data)
+            if not want_read:
+                return result
+            data = self.ssl_socket.recv(self.recv_bufsize)
+            with self.mutex:
+                if data:
+                    self.incoming.write(data)
+                else:
+                    self.incoming.write_eof()
+
+    def recv(self, buflen: int) -> bytes:
+        """Receive up to ``buflen`` bytes; ``b""`` at the end of the stream."""
+        try:
+            return self.run_io(self.ssl_object.read, buflen)
+        except ssl_module.SSLEOFError:
+            # The proxy closed the connection without a TLS close_notify.
+            return b""
+
+    def recv_into(self, buffer: memoryview | bytearray) -> int:
+        """Receive bytes into ``buffer``; return how many, 0 at the end."""
+        data = self.recv(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def send(self, data: BytesLike) -> int:
+        """Send bytes; return how many were sent."""
+        return self.run_io(self.ssl_object.write, data)
+
+    def sendall(self, data: BytesLike) -> None:
+        """Send all bytes."""
+        # Like SSLSocket.sendall(): send() may write less than it was given.
+        count = 0
+        with memoryview(data) as view, view.cast("B") as byte_view:
+            amount = len(byte_view)
+            while count < amount:
+                count += self.send(byte_view[count:])
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.ssl_socket, name)
+
+
 # Connecting
 
 
@@ -443,7 +511,15 @@ def _open_connection(
             if server_hostname is None:
                 server_hostname = ws_uri.host
             sock.settimeout(deadline.timeout())
-            sock = ssl.wrap_socket(sock, server_hostname=server_hostname)
+            if isinstance(sock, ssl_module.SSLSocket):
+                # Through an https:// proxy: TLS to the server inside TLS to
+                # the proxy, which the ssl module can't do with sockets.
+                sock = cast(
+                    socket.socket,
+                    SSLSSLSocket(sock, ssl, server_hostname=server_hostname),
+                )
+            else:
+                sock = ssl.wrap_socket(sock, server_hostname=server_hostname)
             sock.settimeout(None)
 
         # Initialize WebSocket protocol.
@@ -743,7 +819,7 @@ def connect(
 
 
 def unix_connect(
-    path: str | None = None,
+    path: PathLike | None = None,
     uri: str | None = None,
     *,
     legacy: bool | None = None,
@@ -830,9 +906,7 @@ class reconnect:
         proxy_ssl: ssl_module.SSLContext | None = None,
         proxy_server_hostname: str | None = None,
         # Reconnection
-        process_exception: Callable[
-            [Exception], Exception | None
-        ] = _default_process_exception,
+        process_exception: Callable[[Exception], Exception | None] = process_exception,
         # Timeouts
         open_timeout: float | None = 10,
         ping_interval: float | None = 20,
@@ -931,7 +1005,7 @@ class reconnect:
 
 
 def unix_reconnect(
-    path: str | None = None,
+    path: PathLike | None = None,
     uri: str | None = None,
     **kwargs: Any,
 ) -> reconnect:

@@ -31,23 +31,33 @@ import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from types import TracebackType
-from typing import Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from ..exceptions import (
     ConcurrencyError,
     ConnectionClosed,
     ConnectionClosedOK,
     ProtocolError,
+    TooManyFragments as TooManyFragments,
 )
-from ..frames import DATA_OPCODES, OP_PONG, CloseCode, Frame
+from ..frames import DATA_OPCODES, OP_PONG, PONG as PONG, CloseCode, Frame
 from ..http11 import Request, Response
-from ..protocol import OPEN, Event, InputMode, Protocol, State
-from ..typing import BytesLike, Data, DataLike, LoggerLike
+from ..imports import lazy_import
+from ..protocol import CLOSED as CLOSED, OPEN, Event, InputMode, Protocol, State
+from ..typing import BytesLike, Data, DataLike, LoggerLike, Subprotocol as Subprotocol
 from .messages import Assembler
 from .utils import Deadline
 
 
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+
 __all__ = ["Connection"]
+
+# websockets 17.4 makes broadcast() importable from here too. It's defined
+# in .server, which imports this module: resolve it on first use.
+lazy_import(globals(), aliases={"broadcast": ".server"})
 
 
 def _normalize_max_queue(
@@ -257,7 +267,7 @@ class Connection:
 
     # Public methods
 
-    def __enter__(self) -> Connection:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(

@@ -12,17 +12,36 @@ so receiving a message costs one notification and no extra thread.
 from __future__ import annotations
 
 import codecs
+import os
 import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import Any, Callable, Literal, overload
 
-from ..exceptions import ConcurrencyError
-from ..frames import OP_BINARY, OP_CONT, OP_TEXT, Frame
+from ..exceptions import ConcurrencyError, TooManyFragments as TooManyFragments
+from ..frames import (
+    BINARY as BINARY,
+    CONT as CONT,
+    OP_BINARY,
+    OP_CONT,
+    OP_TEXT,
+    TEXT as TEXT,
+    Frame,
+)
 from ..typing import Data
+from .utils import Deadline as Deadline
 
 
 __all__ = ["Assembler"]
+
+# websockets 17.4 caps the number of fragments of a message at 4096 by
+# default. Here, limits apply to bytes (max_size), and there's no cap on
+# fragments unless WEBSOCKETS_MAX_FRAGMENTS sets one (docs/differences.rst).
+MAX_FRAGMENTS: int | None = (
+    int(os.environ["WEBSOCKETS_MAX_FRAGMENTS"])
+    if "WEBSOCKETS_MAX_FRAGMENTS" in os.environ
+    else None
+)
 
 UTF8Decoder = codecs.getincrementaldecoder("utf-8")
 

@@ -21,7 +21,7 @@ import threading
 import warnings
 from collections.abc import Iterable, Sequence
 from types import TracebackType
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..credentials import (  # noqa: F401 - is_credentials kept importable here
     check_credentials_from,
@@ -29,19 +29,33 @@ from ..credentials import (  # noqa: F401 - is_credentials kept importable here
     read_basic_credentials,
     unauthorized,
 )
-from ..exceptions import ConnectionClosed
+from ..exceptions import ConnectionClosed, InvalidHeader as InvalidHeader
 from ..extensions.base import ServerExtensionFactory
 from ..extensions.permessage_deflate import enable_server_permessage_deflate
 from ..frames import CloseCode
 from ..headers import (
+    build_www_authenticate_basic as build_www_authenticate_basic,
+    parse_authorization_basic as parse_authorization_basic,
     validate_subprotocols,
 )
 from ..http11 import SERVER, Request, Response
 from ..protocol import CONNECTING, OPEN, Event
 from ..server import ServerProtocol
-from ..typing import DataLike, LoggerLike, Origin, StatusLike, Subprotocol
+from ..typing import (
+    DataLike,
+    LoggerLike,
+    Origin,
+    PathLike as PathLike,
+    StatusLike,
+    Subprotocol,
+)
+from ..utils import get_socket_name as get_socket_name
 from .connection import Connection
 from .utils import Deadline
+
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 
 __all__ = [
@@ -428,7 +442,7 @@ class Server:
         """
         return self.socket.fileno()
 
-    def __enter__(self) -> Server:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(
@@ -789,7 +803,7 @@ def serve(
 
 def unix_serve(
     handler: Callable[[ServerConnection], None],
-    path: str | None = None,
+    path: PathLike | None = None,
     **kwargs: Any,
 ) -> Server:
     """
