@@ -772,7 +772,9 @@ def serve(
                 connection.recv_events_thread.join()
                 return
 
-            assert connection.protocol.state is OPEN
+            # The connection may already be closing: a client can send its
+            # messages and a close frame right after the handshake. The
+            # handler still runs and receives those messages.
             try:
                 connection.start_keepalive()
                 handler(connection)
