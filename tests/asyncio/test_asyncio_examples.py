@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import fcntl
 import json
 import pathlib
 import shutil
 import socket
 import sys
+import tempfile
+import time
 
+import pytest
 from conftest import subprocess_env
 
 from websockets.asyncio.client import connect
@@ -26,6 +30,37 @@ EXAMPLES = pathlib.Path(__file__).with_name("examples")
 
 # Every wait on an example process ends by this deadline, in seconds.
 DEADLINE = 30
+
+
+@pytest.fixture(autouse=True)
+def documented_ports():
+    """
+    Hold the documented ports for this test, against other runs of the suite.
+
+    Two runs on one machine (CI runs several Python versions at once) would
+    otherwise start the same example on the same port; the second would fail
+    for a reason that has nothing to do with the code. A lock file in the
+    system's temporary directory serializes these tests across runs; a
+    process that isn't a test run still makes check_port_is_free() fail.
+
+    """
+    path = pathlib.Path(tempfile.gettempdir()) / "websockets-speedy-example-ports.lock"
+    with open(path, "a") as lock:
+        deadline = time.monotonic() + 10 * DEADLINE
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise AssertionError(
+                        f"another test run held {path} for {10 * DEADLINE}s"
+                    ) from None
+                time.sleep(0.05)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def check_port_is_free(port: int) -> None:
