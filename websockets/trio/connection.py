@@ -785,32 +785,39 @@ class Connection(trio.abc.AsyncResource):
                     await self.stream_closed.wait()
                     break
 
-                pong_received = await self.ping(ack_on_close=True)
-                if self.debug:
-                    self.logger.debug("% sent keepalive ping")
+                if self.ping_timeout is None:
+                    await self.ping(ack_on_close=True)
+                    if self.debug:
+                        self.logger.debug("% sent keepalive ping")
+                    continue
 
-                if self.ping_timeout is not None:
+                # The timeout also bounds sending the ping: a peer that
+                # stopped reading blocks writes, and with them the ping.
+                with trio.move_on_after(self.ping_timeout) as scope:
+                    pong_received = await self.ping(ack_on_close=True)
+                    if self.debug:
+                        self.logger.debug("% sent keepalive ping")
                     # ping(ack_on_close=True) sets the event when the
                     # connection closes, so this returns promptly then.
-                    with trio.move_on_after(self.ping_timeout) as scope:
-                        await pong_received.wait()
-                    if scope.cancelled_caught:
-                        if self.debug:
-                            self.logger.debug("- timed out waiting for keepalive pong")
-                        # Don't wait for the send lock: a peer that stopped
-                        # reading may hold it forever. The close frame goes
-                        # out with the next write; the close timer bounds the
-                        # wait for the peer either way.
+                    await pong_received.wait()
+                if scope.cancelled_caught:
+                    if self.debug:
+                        self.logger.debug("- timed out waiting for keepalive pong")
+                    # Don't wait for the send lock: a peer that stopped
+                    # reading may hold it forever. The close frame goes out
+                    # with the next write; the close timer bounds the wait
+                    # for the peer either way.
+                    if self.protocol.state is OPEN:
                         self.protocol.fail(
                             CloseCode.INTERNAL_ERROR,
                             "keepalive ping timeout",
                         )
-                        self.arm_close_timer()
-                        if not self.send_lock.locked():
-                            await self.send_data()
-                        break
-                    if self.debug and self.protocol.state is OPEN:
-                        self.logger.debug("% received keepalive pong")
+                    self.arm_close_timer()
+                    if not self.send_lock.locked():
+                        await self.send_data()
+                    break
+                if self.debug and self.protocol.state is OPEN:
+                    self.logger.debug("% received keepalive pong")
         except ConnectionClosed:
             pass
         except Exception:
