@@ -189,7 +189,7 @@ async def test_async_context_manager_closes_with_1011_on_exception():
         client, server = connection_pair(nursery)
         with pytest.raises(ZeroDivisionError):
             async with client:
-                1 / 0
+                raise ZeroDivisionError
         with pytest.raises(ConnectionClosedError) as raised:
             await server.recv()
         assert raised.value.rcvd.code == CloseCode.INTERNAL_ERROR
@@ -556,7 +556,7 @@ async def test_attributes():
         assert client.logger.logger.name == "websockets.client"
         # Memory streams have no socket.
         with pytest.raises(AttributeError):
-            client.local_address
+            _ = client.local_address
         await client.aclose()
 
 
