@@ -812,7 +812,7 @@ class Connection(trio.abc.AsyncResource):
                             CloseCode.INTERNAL_ERROR,
                             "keepalive ping timeout",
                         )
-                    self.arm_close_timer()
+                    self._arm_close_timer()
                     if not self.send_lock.locked():
                         await self.send_data()
                     break
@@ -885,7 +885,7 @@ class Connection(trio.abc.AsyncResource):
                 if protocol.close_expected():
                     # If the connection is expected to close soon, abort it
                     # when the close timeout elapses.
-                    self.arm_close_timer()
+                    self._arm_close_timer()
 
             # Breaking out of the while True: ... loop means that we believe
             # that the stream doesn't work anymore.
@@ -980,7 +980,7 @@ class Connection(trio.abc.AsyncResource):
                         # Check if the connection is expected to close soon.
                         if self.protocol.close_expected():
                             wait_for_close = True
-                            self.arm_close_timer()
+                            self._arm_close_timer()
                         # Write outgoing data to the stream.
                         try:
                             await self._write()
@@ -1007,7 +1007,7 @@ class Connection(trio.abc.AsyncResource):
         # the close timer aborts it if the peer doesn't cooperate.
         if wait_for_close:
             if self.protocol.state is not CLOSED or not self.stream_closed.is_set():
-                self.arm_close_timer()
+                self._arm_close_timer()
                 await self.stream_closed.wait()
             if self.protocol.state is CLOSING:  # pragma: no cover
                 raise_close_exc = True
@@ -1068,7 +1068,7 @@ class Connection(trio.abc.AsyncResource):
                 ):
                     await self.stream.aclose()
 
-    def arm_close_timer(self) -> None:
+    def _arm_close_timer(self) -> None:
         """
         Abort the connection if it isn't closed within ``close_timeout``.
 

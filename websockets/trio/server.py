@@ -665,7 +665,7 @@ async def serve(
         # After an HTTP error response, the server half-closed the connection
         # (or closed it with TLS); give the client close_timeout to close its
         # side, so that it reads the whole response.
-        connection.arm_close_timer()
+        connection._arm_close_timer()
         if connection.close_timeout is None:
             await connection.wait_closed()
         else:
