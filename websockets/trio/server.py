@@ -217,9 +217,7 @@ class ServerConnection(Connection):
     async def close_stream(self) -> None:
         # If the connection is closed during the handshake, unblock it.
         self.request_rcvd.set()
-        if not self.stream_closed.is_set():
-            await super().close_stream()
-            self.logger.info("connection closed")
+        await super().close_stream()
 
 
 class Server(trio.abc.AsyncResource):
