@@ -874,9 +874,11 @@ class Connection(trio.abc.AsyncResource):
                     self.process_event(event)
 
                 # Write outgoing data to the stream, e.g. pongs and close
-                # frames.
+                # frames. Most reads produce nothing to write; then don't
+                # take the lock, which costs a trip through the scheduler.
                 try:
-                    await self.send_data()
+                    if protocol.writes:
+                        await self.send_data()
                 except Exception as exc:
                     if self.debug:
                         self.logger.debug("! error while sending data", exc_info=True)
@@ -961,7 +963,8 @@ class Connection(trio.abc.AsyncResource):
         if self.protocol.state is expected_state:
             # Take the lock before the caller frames anything: a cancellation
             # while waiting for it then sends nothing.
-            async with self.send_lock:
+            await self._acquire_send_lock()
+            try:
                 if self.protocol.state is expected_state:
                     # Let the caller interact with the protocol.
                     try:
@@ -997,6 +1000,8 @@ class Connection(trio.abc.AsyncResource):
                 else:  # the state changed while waiting for the lock
                     wait_for_close = True
                     raise_close_exc = True
+            finally:
+                self.send_lock.release()
         else:
             # Minor layering violation: we assume that the connection will be
             # closing soon if it isn't in the expected state.
@@ -1023,8 +1028,21 @@ class Connection(trio.abc.AsyncResource):
         Send outgoing data.
 
         """
-        async with self.send_lock:
+        await self._acquire_send_lock()
+        try:
             await self._write()
+        finally:
+            self.send_lock.release()
+
+    async def _acquire_send_lock(self) -> None:
+        # Micro-optimization: trio.Lock.acquire() always yields to the
+        # scheduler, even when the lock is free; the write that follows
+        # yields anyway. Only check for cancellation when the lock is free.
+        await trio.lowlevel.checkpoint_if_cancelled()
+        try:
+            self.send_lock.acquire_nowait()
+        except trio.WouldBlock:
+            await self.send_lock.acquire()
 
     async def _write(self) -> None:
         # Write what the protocol wants to send; the caller holds send_lock.
