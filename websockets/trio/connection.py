@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import random
+import socket
 import struct
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
@@ -38,11 +39,11 @@ from ..exceptions import (
     ConnectionClosedOK,
     ProtocolError,
 )
-from ..frames import DATA_OPCODES, OP_PONG, CloseCode, Frame
+from ..frames import DATA_OPCODES, OP_PONG, OP_TEXT, CloseCode, Frame
 from ..http11 import Request, Response
-from ..protocol import CLOSED, CLOSING, OPEN, SERVER, Event, Protocol, State
+from ..protocol import OPEN, SERVER, Event, Protocol, State
 from ..typing import Data, DataLike, LoggerLike
-from .messages import Assembler
+from .messages import Assembler, Waiter
 
 
 if TYPE_CHECKING:
@@ -67,6 +68,16 @@ def _control_payload(data: DataLike) -> bytes:
     if isinstance(data, str):
         return data.encode()
     raise TypeError("data must be str or bytes-like")
+
+
+def _raw_socket(stream: trio.abc.Stream) -> socket.socket | None:
+    # Only a trio.SocketStream (not a subclass, not TLS, not a test stream)
+    # owns a socket that nothing else reads or writes. trio keeps the
+    # standard socket in a private attribute; without it, use the stream.
+    if type(stream) is not trio.SocketStream:
+        return None
+    raw = getattr(stream.socket, "_sock", None)
+    return raw if isinstance(raw, socket.socket) else None
 
 
 class Connection(trio.abc.AsyncResource):
@@ -167,6 +178,11 @@ class Connection(trio.abc.AsyncResource):
 
         # Set once the stream is closed and the protocol state is CLOSED.
         self.stream_closed = trio.Event()
+
+        # The socket under a plain TCP or Unix stream: reading and writing it
+        # directly skips layers of trio's stream and socket wrappers, and
+        # lets reads land in the frame parser's buffer without a copy.
+        self.raw_socket = _raw_socket(stream)
 
         # Reading runs as long as the connection is alive.
         self.nursery.start_soon(self.recv_events)
@@ -337,6 +353,40 @@ class Connection(trio.abc.AsyncResource):
                 :meth:`recv_streaming` concurrently.
 
         """
+        messages = self.recv_messages
+        frames = messages.frames
+        if not messages.get_in_progress and not messages.closed:
+            if frames:
+                # Like trio's own receive methods, be a cancellation point.
+                await trio.lowlevel.checkpoint_if_cancelled()
+            else:
+                # Nothing is queued: wait for a frame right here, without the
+                # two coroutine layers of Assembler.get(). Cancellation takes
+                # no frame: safe. Any frame wakes us up; fragments continue
+                # in Assembler.get(), which consumes them as they arrive.
+                waiter = Waiter()
+                messages.waiter = waiter  # type: ignore[assignment]
+                messages.waiter_wants_any = True
+                messages.get_in_progress = True
+                try:
+                    await waiter.event.wait()
+                finally:
+                    messages.waiter = None
+                    messages.get_in_progress = False
+            # Fast path, inlined from Assembler.get(): a single-frame message
+            # is waiting. Anything else goes through Assembler.get().
+            if frames and frames[0].fin:
+                frame = frames.popleft()
+                if messages.paused:
+                    messages.maybe_resume()
+                # The frame parser always produces bytes.
+                data: bytes = frame.data  # type: ignore[assignment]
+                if decode is None:
+                    return data.decode() if frame.opcode is OP_TEXT else data
+                return data.decode() if decode else data
+        return await self._recv_slow(decode)
+
+    async def _recv_slow(self, decode: bool | None) -> Data:
         try:
             return await self.recv_messages.get(decode)
         except EOFError:
@@ -475,6 +525,42 @@ class Connection(trio.abc.AsyncResource):
             TypeError: If ``message`` doesn't have a supported type.
 
         """
+        # Fast path: a str or bytes message on an open connection, which isn't
+        # sending a fragmented message. It's send_context() inlined, for the
+        # common case where the write succeeds.
+        protocol = self.protocol
+        if (
+            self.send_in_progress is None
+            and protocol.state is OPEN
+            and (type(message) is str or type(message) is bytes)
+        ):
+            await self._acquire_send_lock()
+            error: Exception | None = None
+            try:
+                # The state may have changed while waiting for the lock.
+                if protocol.state is OPEN:
+                    if type(message) is str:
+                        if text is False:
+                            protocol.send_binary(message.encode())
+                        else:
+                            protocol.send_text(message.encode())
+                    else:
+                        if text:
+                            protocol.send_text(message)  # type: ignore[arg-type]
+                        else:
+                            protocol.send_binary(message)  # type: ignore[arg-type]
+                    try:
+                        await self._write()
+                    except Exception as exc:
+                        error = exc
+                    else:
+                        # Sending data frames leaves the connection OPEN: the
+                        # closing handshake isn't expected.
+                        return
+            finally:
+                self.send_lock.release()
+            await self._fail_send(error)
+
         # While sending a fragmented message, prevent sending other messages
         # until all fragments are sent.
         while self.send_in_progress is not None:
@@ -842,12 +928,39 @@ class Connection(trio.abc.AsyncResource):
         """
         protocol = self.protocol
         stream = self.stream
+        raw = self.raw_socket
+        bufsize = self.recv_bufsize
         try:
             while True:
-                # Wait until flow control allows reading again.
-                await self.reading_allowed.wait()
+                # Wait until flow control allows reading again. Event.wait()
+                # yields to the scheduler even when the event is set.
+                if not self.reading_allowed.is_set():
+                    await self.reading_allowed.wait()
                 try:
-                    data = await stream.receive_some(self.recv_bufsize)
+                    if raw is not None:
+                        # Like SocketStream.receive_some(), with one trip
+                        # through the scheduler per read, straight into the
+                        # parser's buffer.
+                        await trio.lowlevel.wait_readable(raw)
+                        view = protocol.get_buffer(bufsize)
+                        try:
+                            nbytes = raw.recv_into(view)
+                        except BlockingIOError:  # pragma: no cover
+                            continue
+                        except OSError as exc:
+                            raise trio.BrokenResourceError(
+                                f"socket connection broken: {exc}"
+                            ) from exc
+                        if nbytes == 0:
+                            break
+                        # Feed incoming data to the protocol.
+                        protocol.buffer_updated(nbytes)
+                    else:
+                        data = await stream.receive_some(bufsize)
+                        if not data:
+                            break
+                        # Feed incoming data to the protocol.
+                        protocol.receive_data(data)
                 except trio.ClosedResourceError:
                     # close_stream() closed the stream: the reason, if any,
                     # is already recorded in connection_exc.
@@ -857,12 +970,6 @@ class Connection(trio.abc.AsyncResource):
                         self.logger.debug("! error while receiving data", exc_info=True)
                     self.set_connection_exc(exc)
                     break
-
-                if not data:
-                    break
-
-                # Feed incoming data to the protocol.
-                protocol.receive_data(data)
 
                 # This isn't expected to raise an exception.
                 events = protocol.events_received()
@@ -959,6 +1066,8 @@ class Connection(trio.abc.AsyncResource):
         raise_close_exc = False
         # What exception should we chain ConnectionClosed to?
         original_exc: BaseException | None = None
+        # Did writing to the stream fail?
+        write_exc: Exception | None = None
 
         if self.protocol.state is expected_state:
             # Take the lock before the caller frames anything: a cancellation
@@ -988,15 +1097,7 @@ class Connection(trio.abc.AsyncResource):
                         try:
                             await self._write()
                         except Exception as exc:
-                            if self.debug:
-                                self.logger.debug(
-                                    "! error while sending data",
-                                    exc_info=True,
-                                )
-                            self.set_connection_exc(exc)
-                            wait_for_close = False
-                            raise_close_exc = True
-                            original_exc = exc
+                            write_exc = exc
                 else:  # the state changed while waiting for the lock
                     wait_for_close = True
                     raise_close_exc = True
@@ -1008,20 +1109,38 @@ class Connection(trio.abc.AsyncResource):
             wait_for_close = True
             raise_close_exc = True
 
+        if write_exc is not None:
+            await self._fail_send(write_exc)
+
         # If the connection is expected to close soon, wait until it's closed;
         # the close timer aborts it if the peer doesn't cooperate.
         if wait_for_close:
-            if self.protocol.state is not CLOSED or not self.stream_closed.is_set():
-                self._arm_close_timer()
-                await self.stream_closed.wait()
-            if self.protocol.state is CLOSING:  # pragma: no cover
-                raise_close_exc = True
+            await self._wait_closed_with_timer()
 
         # If an error occurred, close the stream to terminate the connection
         # and raise an exception.
         if raise_close_exc:
             await self.close_stream()
             raise self.close_exc from original_exc
+
+    async def _wait_closed_with_timer(self) -> None:
+        if not self.stream_closed.is_set():
+            self._arm_close_timer()
+            await self.stream_closed.wait()
+
+    async def _fail_send(self, write_exc: Exception | None) -> None:
+        # A write failed or, when write_exc is None, the connection stopped
+        # being open while waiting to write: raise ConnectionClosed.
+        if write_exc is not None:
+            if self.debug:
+                self.logger.debug("! error while sending data", exc_info=write_exc)
+            self.set_connection_exc(write_exc)
+        else:
+            # Minor layering violation: we assume that the connection will be
+            # closing soon if it isn't in the expected state.
+            await self._wait_closed_with_timer()
+        await self.close_stream()
+        raise self.close_exc from write_exc
 
     async def send_data(self) -> None:
         """
@@ -1055,10 +1174,28 @@ class Connection(trio.abc.AsyncResource):
         if eof:
             data.pop()
         if data:
+            payload = data[0] if len(data) == 1 else b"".join(data)
+            raw = self.raw_socket
+            if raw is not None:
+                # Fast path: a non-blocking send usually takes everything.
+                # Then yield once, as trio's send_all() does, but without
+                # letting a cancellation pretend that nothing was sent.
+                try:
+                    sent = raw.send(payload)
+                except BlockingIOError:
+                    sent = 0
+                except OSError as exc:
+                    raise trio.BrokenResourceError(
+                        f"socket connection broken: {exc}"
+                    ) from exc
+                if sent == len(payload):
+                    payload = b""
+                    await trio.lowlevel.cancel_shielded_checkpoint()
+                else:
+                    payload = payload[sent:]
             try:
-                await self.stream.send_all(
-                    data[0] if len(data) == 1 else b"".join(data)
-                )
+                if payload:
+                    await self.stream.send_all(payload)
             except trio.Cancelled:
                 # The write may have been partial: what the peer would read
                 # next is undefined. Abort the connection. Closing the stream

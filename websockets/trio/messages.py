@@ -21,7 +21,7 @@ from ..asyncio import messages as asyncio_messages
 __all__ = ["Assembler"]
 
 
-class _Waiter:
+class Waiter:
     """
     The part of :class:`asyncio.Future` that the assembler uses, on a
     :class:`trio.Event`.
@@ -69,7 +69,7 @@ class Assembler(asyncio_messages.Assembler):
         super().__init__(high, low, pause, resume)
 
     async def _wait(self, *, any_frame: bool) -> None:
-        waiter = _Waiter()
+        waiter = Waiter()
         # put() and close() only call done() and set_result() on the waiter.
         self.waiter = waiter  # type: ignore[assignment]
         self.waiter_wants_any = any_frame
