@@ -261,6 +261,26 @@ async def test_redirect_is_followed():
 
 
 @trio_test
+async def test_redirect_with_preexisting_stream_raises_value_error():
+    def process_request(connection, request):
+        response = connection.respond(http.HTTPStatus.FOUND, "")
+        response.headers["Location"] = "/new"
+        return response
+
+    async with trio.open_nursery() as nursery:
+        server = await start_server(nursery, process_request=process_request)
+        async with server:
+            stream = await trio.open_tcp_stream("127.0.0.1", port_of(server))
+            with pytest.raises(
+                ValueError,
+                match=r"cannot follow redirect to ws://127\.0\.0\.1:\d+/new "
+                "with a preexisting stream",
+            ):
+                async with connect(uri_of(server, "/old"), stream=stream):
+                    pass
+
+
+@trio_test
 async def test_redirect_loop_raises_security_error():
     def process_request(connection, request):
         response = connection.respond(http.HTTPStatus.FOUND, "")

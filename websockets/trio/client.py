@@ -9,17 +9,16 @@ from __future__ import annotations
 import logging
 import os
 import ssl as ssl_module
-import traceback
-import urllib.parse
 from collections.abc import AsyncIterator, Callable, Generator, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
 import trio
 
+from ..asyncio.client import _reconnect_loop, connect as _asyncio_connect
 from ..client import ClientProtocol, _send_handshake_request, backoff
 from ..datastructures import HeadersLike
-from ..exceptions import InvalidStatus, ProxyError, SecurityError
+from ..exceptions import ProxyError, SecurityError
 from ..headers import validate_subprotocols
 from ..http11 import USER_AGENT, Response
 from ..protocol import CONNECTING, Event
@@ -316,6 +315,7 @@ class connect:
             max_size = max_size[0]
 
         self.stream = stream
+        self.preexisting_stream = stream is not None
         self.ssl = ssl
         self.server_hostname = server_hostname
         self.origin = origin
@@ -420,53 +420,15 @@ class connect:
         Return the new URI if it's a valid redirect. Else, return an exception.
 
         """
-        if not (
-            isinstance(exc, InvalidStatus)
-            and exc.response.status_code
-            in [
-                300,  # Multiple Choices
-                301,  # Moved Permanently
-                302,  # Found
-                303,  # See Other
-                307,  # Temporary Redirect
-                308,  # Permanent Redirect
-            ]
-            and "Location" in exc.response.headers
-        ):
-            return exc
-
-        old_ws_uri = parse_uri(self.uri)
-        new_uri = urllib.parse.urljoin(self.uri, exc.response.headers["Location"])
-        new_ws_uri = parse_uri(new_uri)
-
-        # TLS downgrade is forbidden.
-        if old_ws_uri.secure and not new_ws_uri.secure:
-            return SecurityError(f"cannot follow redirect to non-secure URI {new_uri}")
-
-        # Apply restrictions to cross-origin redirects.
-        if (
-            old_ws_uri.secure != new_ws_uri.secure
-            or old_ws_uri.host != new_ws_uri.host
-            or old_ws_uri.port != new_ws_uri.port
-        ):
-            # Cross-origin redirects on Unix sockets don't quite make sense.
-            if self.connection_kwargs.get("unix", False):
-                return ValueError(
-                    f"cannot follow cross-origin redirect to {new_uri} "
-                    f"with a Unix socket"
-                )
-
-            # Cross-origin redirects when host and port are overridden are ill-defined.
-            if (
-                self.connection_kwargs.get("host") is not None
-                or self.connection_kwargs.get("port") is not None
-            ):
-                return ValueError(
-                    f"cannot follow cross-origin redirect to {new_uri} "
-                    f"with an explicit host or port"
-                )
-
-        return new_uri
+        # The policy is the asyncio client's: it depends only on the URI and
+        # on the connection arguments, which have the same names here.
+        uri_or_exc = _asyncio_connect.process_redirect(self, exc)  # type: ignore[arg-type]
+        # A stream received from the caller is closed and cannot be reused.
+        if isinstance(uri_or_exc, str) and self.preexisting_stream:
+            return ValueError(
+                f"cannot follow redirect to {uri_or_exc} with a preexisting stream"
+            )
+        return uri_or_exc
 
     async def connect(self, nursery: trio.Nursery) -> ClientConnection:
         """
@@ -504,9 +466,6 @@ class connect:
                 uri_or_exc = self.process_redirect(exc)
                 # Response is a valid redirect; follow it.
                 if isinstance(uri_or_exc, str):
-                    if self.connection_kwargs.get("unix", False) is False:
-                        self.connection_kwargs.pop("host", None)
-                        self.connection_kwargs.pop("port", None)
                     self.uri = uri_or_exc
                     continue
                 # Response isn't a valid redirect; raise the exception.
@@ -559,44 +518,9 @@ class connect:
     # async for ... in connect(...):
 
     async def __aiter__(self) -> AsyncIterator[ClientConnection]:
-        delays: Generator[float] | None = None
-        while True:
-            try:
-                async with self as connection:
-                    yield connection
-            except Exception as exc:
-                # Determine whether the exception is retryable or fatal.
-                # The API of process_exception is "return an exception or None";
-                # "raise an exception" is also supported because it's a frequent
-                # mistake. It isn't documented in order to keep the API simple.
-                try:
-                    new_exc = self.process_exception(exc)
-                except Exception as raised_exc:
-                    new_exc = raised_exc
-
-                # The connection failed with a fatal error.
-                # Raise the exception and exit the loop.
-                if new_exc is exc:
-                    raise
-                if new_exc is not None:
-                    raise new_exc from exc
-
-                # The connection failed with a retryable error.
-                # Start or continue backoff and reconnect.
-                if delays is None:
-                    delays = self.reconnect_delays()
-                delay = next(delays)
-                self.logger.info(
-                    "connect failed; reconnecting in %.1f seconds: %s",
-                    delay,
-                    "".join(traceback.format_exception_only(type(exc), exc)).strip(),
-                )
-                await trio.sleep(delay)
-                continue
-
-            else:
-                # The connection succeeded. Reset backoff.
-                delays = None
+        # The loop is the asyncio client's, with trio's sleep.
+        async for connection in _reconnect_loop(self, trio.sleep):
+            yield connection
 
 
 def unix_connect(
