@@ -7,8 +7,6 @@
 from __future__ import annotations
 
 import functools
-import http
-import inspect
 import logging
 import re
 import ssl as ssl_module
@@ -20,7 +18,10 @@ from typing import TYPE_CHECKING, Any, cast
 
 import trio
 
-from ..asyncio.server import basic_auth as _asyncio_basic_auth
+from ..asyncio.server import (
+    _send_handshake_response,
+    basic_auth as _asyncio_basic_auth,
+)
 from ..exceptions import ConcurrencyError
 from ..frames import CloseCode
 from ..headers import validate_subprotocols
@@ -144,50 +145,15 @@ class ServerConnection(Connection):
 
         if self.request is not None:
             async with self.send_context(expected_state=CONNECTING):
-                response = None
-
-                if process_request is not None:
-                    try:
-                        response = process_request(self, self.request)
-                        if inspect.isawaitable(response):
-                            response = await response
-                    except Exception as exc:
-                        response = self.protocol.reject_on_error(
-                            exc, "process_request failed"
-                        )
-
-                if response is None:
-                    if self.server.closing:
-                        self.response = self.protocol.reject(
-                            http.HTTPStatus.SERVICE_UNAVAILABLE,
-                            "Server is shutting down.\n",
-                        )
-                    else:
-                        self.response = self.protocol.accept(self.request)
-                else:
-                    assert isinstance(response, Response)  # help mypy
-                    self.response = response
-
-                if server_header:
-                    self.response.headers["Server"] = server_header
-
-                response = None
-
-                if process_response is not None:
-                    try:
-                        response = process_response(self, self.request, self.response)
-                        if inspect.isawaitable(response):
-                            response = await response
-                    except Exception as exc:
-                        response = self.protocol.reject_on_error(
-                            exc, "process_response failed"
-                        )
-
-                if response is not None:
-                    assert isinstance(response, Response)  # help mypy
-                    self.response = response
-
-                self.protocol.send_response(self.response)
+                # The asyncio server's logic, which is independent of I/O.
+                await _send_handshake_response(
+                    self,
+                    self.request,
+                    process_request,
+                    process_response,
+                    server_header,
+                    lambda: not self.server.closing,
+                )
 
         # self.protocol.handshake_exc is set when the connection is lost before
         # receiving a request, when the request cannot be parsed, or when the
