@@ -27,12 +27,18 @@ import random
 import socket
 import struct
 import uuid
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, overload
 
 import trio
 
+from ..asyncio.connection import (
+    _close,
+    _recv_fragments,
+    _recv_message,
+    _send_message,
+)
 from ..exceptions import (
     ConcurrencyError,
     ConnectionClosed,
@@ -387,24 +393,9 @@ class Connection(trio.abc.AsyncResource):
         return await self._recv_slow(decode)
 
     async def _recv_slow(self, decode: bool | None) -> Data:
-        try:
-            return await self.recv_messages.get(decode)
-        except EOFError:
-            pass
-            # fallthrough
-        except ConcurrencyError:
-            raise ConcurrencyError(
-                "cannot call recv while another coroutine "
-                "is already running recv or recv_streaming"
-            ) from None
-        except UnicodeDecodeError as exc:
-            async with self.send_context():
-                self.protocol.fail(
-                    CloseCode.INVALID_DATA,
-                    f"{exc.reason} at position {exc.start}",
-                )
-            # fallthrough
+        return await _recv_message(self, decode)
 
+    async def _raise_close_exc(self) -> NoReturn:
         # Wait for the protocol state to be CLOSED before accessing close_exc.
         await self.stream_closed.wait()
         raise self.close_exc from self.connection_exc
@@ -446,29 +437,9 @@ class Connection(trio.abc.AsyncResource):
                 :meth:`recv_streaming` concurrently.
 
         """
-        try:
-            async for frame in self.recv_messages.get_iter(decode):
-                yield frame
-            return
-        except EOFError:
-            pass
-            # fallthrough
-        except ConcurrencyError:
-            raise ConcurrencyError(
-                "cannot call recv_streaming while another coroutine "
-                "is already running recv or recv_streaming"
-            ) from None
-        except UnicodeDecodeError as exc:
-            async with self.send_context():
-                self.protocol.fail(
-                    CloseCode.INVALID_DATA,
-                    f"{exc.reason} at position {exc.start}",
-                )
-            # fallthrough
-
-        # Wait for the protocol state to be CLOSED before accessing close_exc.
-        await self.stream_closed.wait()
-        raise self.close_exc from self.connection_exc
+        async with contextlib.aclosing(_recv_fragments(self, decode)) as fragments:
+            async for fragment in fragments:
+                yield fragment
 
     async def send(
         self,
@@ -561,120 +532,19 @@ class Connection(trio.abc.AsyncResource):
                 self.send_lock.release()
             await self._fail_send(error)
 
-        # While sending a fragmented message, prevent sending other messages
-        # until all fragments are sent.
-        while self.send_in_progress is not None:
-            await self.send_in_progress.wait()
+        await _send_message(self, message, text)
 
-        # Unfragmented message -- this case must be handled first because
-        # strings and bytes-like objects are iterable.
+    async def _wait_send_in_progress(self) -> None:
+        assert self.send_in_progress is not None
+        await self.send_in_progress.wait()
 
-        if isinstance(message, str):
-            async with self.send_context():
-                if text is False:
-                    self.protocol.send_binary(message.encode())
-                else:
-                    self.protocol.send_text(message.encode())
+    def _start_send_in_progress(self) -> None:
+        self.send_in_progress = trio.Event()
 
-        elif isinstance(message, (bytes, bytearray, memoryview)):
-            async with self.send_context():
-                if text:
-                    self.protocol.send_text(bytes(message))
-                else:
-                    self.protocol.send_binary(bytes(message))
-
-        # Catch a common mistake -- passing a dict to send().
-
-        elif isinstance(message, Mapping):
-            raise TypeError("data is a dict-like object")
-
-        # Fragmented message -- regular iterator.
-
-        elif isinstance(message, Iterable):
-            await self._send_fragments(iter(message), None, text)
-
-        # Fragmented message -- async iterator.
-
-        elif isinstance(message, AsyncIterable):
-            await self._send_fragments(None, aiter(message), text)
-
-        else:
-            raise TypeError("data must be str, bytes, iterable, or async iterable")
-
-    async def _send_fragments(
-        self,
-        chunks: Iterator[DataLike] | None,
-        achunks: AsyncIterator[DataLike] | None,
-        text: bool | None,
-    ) -> None:
-        # Read the first fragment before marking a send in progress, because
-        # an empty iterable sends nothing.
-        try:
-            if chunks is not None:
-                chunk = next(chunks)
-            else:
-                assert achunks is not None
-                chunk = await anext(achunks)
-        except (StopIteration, StopAsyncIteration):
-            return
-
-        if isinstance(chunk, str):
-            encode = True
-        elif isinstance(chunk, (bytes, bytearray, memoryview)):
-            encode = False
-        else:
-            raise TypeError("iterable must contain bytes or str")
-        opcode_text = encode if text is None else text
-
-        assert self.send_in_progress is None
-        send_in_progress = self.send_in_progress = trio.Event()
-        try:
-            # First fragment.
-            async with self.send_context():
-                data = chunk.encode() if encode else bytes(chunk)  # type: ignore[union-attr,arg-type]
-                if opcode_text:
-                    self.protocol.send_text(data, fin=False)
-                else:
-                    self.protocol.send_binary(data, fin=False)
-
-            # Other fragments.
-            while True:
-                try:
-                    if chunks is not None:
-                        chunk = next(chunks)
-                    else:
-                        assert achunks is not None
-                        chunk = await anext(achunks)
-                except (StopIteration, StopAsyncIteration):
-                    break
-                if encode:
-                    if not isinstance(chunk, str):
-                        raise TypeError("iterable must contain uniform types")
-                    data = chunk.encode()
-                else:
-                    if not isinstance(chunk, (bytes, bytearray, memoryview)):
-                        raise TypeError("iterable must contain uniform types")
-                    data = bytes(chunk)
-                async with self.send_context():
-                    self.protocol.send_continuation(data, fin=False)
-
-            # Final fragment.
-            async with self.send_context():
-                self.protocol.send_continuation(b"", fin=True)
-
-        except Exception:
-            # We're half-way through a fragmented message and we can't
-            # complete it. This makes the connection unusable.
-            async with self.send_context():
-                self.protocol.fail(
-                    CloseCode.INTERNAL_ERROR,
-                    "error in fragmented message",
-                )
-            raise
-
-        finally:
-            self.send_in_progress = None
-            send_in_progress.set()
+    def _end_send_in_progress(self) -> None:
+        assert self.send_in_progress is not None
+        self.send_in_progress.set()
+        self.send_in_progress = None
 
     async def aclose(
         self,
@@ -695,19 +565,7 @@ class Connection(trio.abc.AsyncResource):
             reason: WebSocket close reason.
 
         """
-        try:
-            async with self.send_context():
-                if self.send_in_progress is not None:
-                    self.protocol.fail(
-                        CloseCode.INTERNAL_ERROR,
-                        "close during fragmented message",
-                    )
-                else:
-                    self.protocol.send_close(code, reason)
-        except ConnectionClosed:
-            # Ignore ConnectionClosed exceptions raised from send_context().
-            # They mean that the connection is closed, which was the goal.
-            pass
+        await _close(self, code, reason)
 
     async def wait_closed(self) -> None:
         """
