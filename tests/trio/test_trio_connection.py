@@ -479,6 +479,20 @@ async def test_keepalive_sends_pings_and_measures_latency(caplog):
         await client.aclose()
 
 
+@trio_test
+async def test_keepalive_pings_at_once_when_latency_exceeds_interval(caplog):
+    async with trio.open_nursery() as nursery:
+        client, peer = raw_pair(nursery, ping_interval=0.01, ping_timeout=None)
+        # A previous round trip took longer than ping_interval.
+        client.latency = 1.0
+        with caplog.at_level(logging.ERROR, logger="websockets"):
+            client.start_keepalive()
+            frame = await peer.read_frame()
+        assert frame.opcode == OP_PING
+        assert "keepalive ping failed" not in caplog.messages
+        await trio.aclose_forcefully(client.stream)
+
+
 # Limits
 
 

@@ -725,7 +725,7 @@ class Connection(trio.abc.AsyncResource):
                 # If self.ping_timeout > self.latency > self.ping_interval,
                 # pings will be sent immediately after receiving pongs.
                 # The period will be longer than self.ping_interval.
-                with trio.move_on_after(self.ping_interval - self.latency):
+                with trio.move_on_after(max(self.ping_interval - self.latency, 0)):
                     await self.stream_closed.wait()
                     break
 
