@@ -71,6 +71,8 @@ async def test_echo_over_tcp_with_compression():
                 assert websocket.local_address[0] == "127.0.0.1"
                 assert websocket.request.path == "/"
                 assert websocket.response.status_code == 101
+                # Plain TCP takes the direct path to the socket.
+                assert websocket.raw_socket is not None
             assert websocket.close_code == CloseCode.NORMAL_CLOSURE
 
 
@@ -303,6 +305,7 @@ async def test_tls_with_trustme_certificates(server_ssl, client_ssl):
             uri = f"wss://localhost:{port_of(server)}/"
             async with connect(uri, ssl=client_ssl, host="127.0.0.1") as websocket:
                 assert isinstance(websocket.stream, trio.SSLStream)
+                assert websocket.raw_socket is None
                 await websocket.send("secret")
                 assert await websocket.recv() == "secret"
                 assert websocket.remote_address[0] == "127.0.0.1"

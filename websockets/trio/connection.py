@@ -17,6 +17,15 @@ to the stream, which trio requires. :meth:`Connection.send` takes it before
 framing the message: when a cancellation interrupts the wait for the lock,
 the message isn't sent at all.
 
+On a plain TCP or Unix :class:`trio.SocketStream`, reads and writes go to
+the socket directly, with one trip through trio's scheduler each, and reads
+land in the frame parser's buffer without a copy; other streams (TLS, proxy
+tunnels, test streams) go through the :class:`trio.abc.Stream` interface.
+
+What doesn't depend on the event loop (the slow paths of :meth:`recv` and
+:meth:`send`, fragmented messages, the closing handshake) is shared with
+:mod:`websockets.asyncio.connection`.
+
 """
 
 from __future__ import annotations
