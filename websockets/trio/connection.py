@@ -803,6 +803,10 @@ class Connection(trio.abc.AsyncResource):
                 # yields to the scheduler even when the event is set.
                 if not self.reading_allowed.is_set():
                     await self.reading_allowed.wait()
+                # close_stream() may have closed the stream meanwhile, e.g.
+                # on a canceled write: then there's nothing left to read.
+                if self.stream_closed.is_set():
+                    break
                 try:
                     if raw is not None:
                         # Like SocketStream.receive_some(), with one trip
