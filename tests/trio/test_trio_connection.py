@@ -25,7 +25,6 @@ from websockets.frames import (
     Frame,
 )
 from websockets.protocol import State
-from websockets.trio.messages import Assembler
 
 from .trio_utils import connection_pair, raw_pair, trio_test
 
@@ -572,25 +571,3 @@ async def test_attributes():
         with pytest.raises(AttributeError):
             _ = client.local_address
         await client.aclose()
-
-
-def test_assembler_get_iter_is_shared_with_asyncio_but_waits_with_trio():
-    # The trio assembler is the asyncio one with a trio.Event as waiter.
-    async def main():
-        assembler = Assembler()
-        results = []
-
-        async def consume():
-            results.append(await assembler.get())
-
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(consume)
-            await trio.testing.wait_all_tasks_blocked()
-            assembler.put(Frame(OP_TEXT, b"a", fin=False))
-            assembler.put(Frame(OP_CONT, b"b"))
-        assembler.close()
-        with pytest.raises(EOFError):
-            await assembler.get()
-        assert results == ["ab"]
-
-    trio.run(main)
