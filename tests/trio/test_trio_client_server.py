@@ -165,6 +165,16 @@ async def test_server_is_a_trio_async_resource():
 
 
 @trio_test
+async def test_server_aclose_before_serving_closes_listeners():
+    listeners = await trio.open_tcp_listeners(0, host="127.0.0.1")
+    port = listeners[0].socket.getsockname()[1]
+    server = Server(listeners, never_answer)
+    await server.aclose()
+    with pytest.raises(OSError):
+        await trio.open_tcp_stream("127.0.0.1", port)
+
+
+@trio_test
 async def test_process_request_can_reject_handshake():
     def process_request(connection, request):
         assert isinstance(connection, ServerConnection)

@@ -220,6 +220,7 @@ class Server(trio.abc.AsyncResource):
         self.accept_scope = trio.CancelScope()
         # Set when serve_forever() returns: every handler has returned.
         self.closed = trio.Event()
+        self.serving = False
 
     @property
     def connections(self) -> set[ServerConnection]:
@@ -252,6 +253,7 @@ class Server(trio.abc.AsyncResource):
                 <trio.Nursery.start>`, which returns this server.
 
         """
+        self.serving = True
         for listener in self.listeners:
             self.logger.info(
                 "server listening on %s", _format_address(listener.socket.getsockname())
@@ -310,6 +312,9 @@ class Server(trio.abc.AsyncResource):
                     for connection in list(self.handlers):
                         if connection.protocol.state is OPEN:
                             nursery.start_soon(connection.aclose, code, reason)
+            if not self.serving:
+                # serve_forever() never ran: no handler can be running.
+                self.closed.set()
         await self.closed.wait()
 
     async def __aenter__(self) -> Self:
