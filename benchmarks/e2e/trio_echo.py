@@ -293,6 +293,12 @@ def main() -> None:
         action="store_true",
         help="write the table into benchmarks/README.rst",
     )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=None,
+        help="runs of each cell (default: 3, or 1 with --quick)",
+    )
     args = parser.parse_args()
     warmup, duration = (0.2, 0.5) if args.quick else (1.0, 4.0)
     repeat = args.repeat or (1 if args.quick else 3)
