@@ -1108,23 +1108,13 @@ async def _recv_message(connection: SharedConnection, decode: bool | None) -> Da
     try:
         message: Data = await connection.recv_messages.get(decode)
         return message
-    except EOFError:
-        pass
-        # fallthrough
     except ConcurrencyError:
         raise ConcurrencyError(
             "cannot call recv while another coroutine "
             "is already running recv or recv_streaming"
         ) from None
-    except UnicodeDecodeError as exc:
-        async with connection.send_context():
-            connection.protocol.fail(
-                CloseCode.INVALID_DATA,
-                f"{exc.reason} at position {exc.start}",
-            )
-        # fallthrough
-
-    await connection._raise_close_exc()
+    except (EOFError, UnicodeDecodeError) as exc:
+        await _recv_failed(connection, exc)
 
 
 async def _recv_fragments(
@@ -1137,23 +1127,31 @@ async def _recv_fragments(
     try:
         async for frame in connection.recv_messages.get_iter(decode):
             yield frame
-        return
-    except EOFError:
-        pass
-        # fallthrough
     except ConcurrencyError:
         raise ConcurrencyError(
             "cannot call recv_streaming while another coroutine "
             "is already running recv or recv_streaming"
         ) from None
-    except UnicodeDecodeError as exc:
+    except (EOFError, UnicodeDecodeError) as exc:
+        await _recv_failed(connection, exc)
+
+
+async def _recv_failed(
+    connection: SharedConnection, exc: EOFError | UnicodeDecodeError
+) -> NoReturn:
+    """
+    Raise ConnectionClosed once the assembler can't deliver more messages.
+
+    EOFError means that the connection is closing; UnicodeDecodeError, that
+    a message must fail the connection with 1007 (invalid data).
+
+    """
+    if isinstance(exc, UnicodeDecodeError):
         async with connection.send_context():
             connection.protocol.fail(
                 CloseCode.INVALID_DATA,
                 f"{exc.reason} at position {exc.start}",
             )
-        # fallthrough
-
     await connection._raise_close_exc()
 
 
