@@ -185,6 +185,16 @@ async def test_basic_example_greets_the_client(tmp_path, port):
     assert await example.stop() == "< Alice\n> Hello Alice!\n"
 
 
+async def test_trio_example_greets_the_client(tmp_path, port):
+    server = copy_example("trio_server.py", tmp_path, port)
+    client = copy_example("trio_client.py", tmp_path, port)
+    async with Example(server, port) as example:
+        output = await run_script([str(client)], tmp_path, b"Alice\n")
+        assert output == "What's your name? > Alice\n< Hello Alice!\n"
+        await example.wait_for_output("> Hello Alice!\n")
+    assert await example.stop() == "< Alice\n> Hello Alice!\n"
+
+
 async def test_secure_example_greets_the_client_over_tls(tmp_path, port, certs):
     ca, cert, _, _ = certs
     # One file serves both: the server loads the key and the certificate
@@ -377,6 +387,12 @@ PUBLIC_MODULES = [
     "websockets.sync.client",
     "websockets.sync.connection",
     "websockets.sync.router",
+    "websockets.trio.server",
+    "websockets.trio.client",
+    "websockets.trio.connection",
+    "websockets.trio.router",
+    "websockets.trio.utils",
+    "websockets.trio.messages",
     "websockets.protocol",
     "websockets.client",
     "websockets.server",

@@ -16,6 +16,8 @@
 #   AUTOBAHN_CASES    override the case patterns (comma-separated)
 #   AUTOBAHN_EXCLUDE  cases to leave out (default: none)
 #   AUTOBAHN_JOBS     runs to do at once (default: 2)
+#   AUTOBAHN_IMPLS    I/O implementations under test (default: asyncio;
+#                     asyncio,trio adds websockets.trio's server and client)
 #   AUTOBAHN_REPORTS  where reports go (default: .cache/autobahn/reports-ci,
 #                     to leave the reports of a full run alone)
 
@@ -43,4 +45,5 @@ EXCLUDE=${AUTOBAHN_EXCLUDE-""}
 export AUTOBAHN_REPORTS=${AUTOBAHN_REPORTS:-$ROOT/.cache/autobahn/reports-ci}
 
 exec "$PYTHON" -m tests.compliance.run --jobs "${AUTOBAHN_JOBS:-2}" --timeout 600 \
+    --impls "${AUTOBAHN_IMPLS:-asyncio}" \
     --cases "$CASES" --exclude "$EXCLUDE"

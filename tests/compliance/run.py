@@ -14,10 +14,14 @@ For each selected role and build ("mode"):
 * role ``client``: start ``wstest -m fuzzingserver`` and drive every case
   with :mod:`tests.compliance.echo_client`;
 * mode ``compiled`` sets ``WEBSOCKETS_REQUIRE_SPEEDUPS=1``, mode ``pure``
-  sets ``WEBSOCKETS_NO_SPEEDUPS=1``.
+  sets ``WEBSOCKETS_NO_SPEEDUPS=1``;
+* implementation ``asyncio`` (the default) runs the modules above,
+  ``trio`` runs :mod:`tests.compliance.trio_echo_server` and
+  :mod:`tests.compliance.trio_echo_client` instead (``--impls trio``).
 
 The suite is installed on first use (see :mod:`tests.compliance.autobahn`).
-Reports go to ``.cache/autobahn/reports/{role}-{mode}/`` (``index.html``
+Reports go to ``.cache/autobahn/reports/{role}-{mode}/`` (with a ``-trio``
+suffix for the trio implementation) (``index.html``
 for a browser, ``index.json`` for :mod:`tests.compliance.summary`); the logs
 of each run go next to them, in ``{role}-{mode}.log``. Once the runs are
 done, the summary is printed and its exit status becomes this command's.
@@ -47,11 +51,30 @@ from .autobahn import REPORTS, ROOT, install, write_spec, wstest_command, wstest
 from .common import MODES, mode_env
 
 
-__all__ = ["ROLES", "run_server_role", "run_client_role", "main"]
+__all__ = ["ROLES", "IMPLS", "run_server_role", "run_client_role", "main"]
 
 
 ROLES = ("server", "client")
 """``server``: our echo server under test; ``client``: our echo client."""
+
+IMPLS = ("asyncio", "trio")
+"""I/O implementations under test."""
+
+
+def run_name(role: str, mode: str, impl: str = "asyncio") -> str:
+    """
+    Name of a run, its reports folder and its agent: ``{role}-{mode}``, with
+    a ``-trio`` suffix for the trio implementation.
+
+    """
+    return f"{role}-{mode}" if impl == "asyncio" else f"{role}-{mode}-{impl}"
+
+
+def echo_module(role: str, impl: str) -> str:
+    """Module of the echo server or client of an implementation."""
+    kind = "echo_server" if role == "server" else "echo_client"
+    prefix = "" if impl == "asyncio" else f"{impl}_"
+    return f"tests.compliance.{prefix}{kind}"
 
 
 def free_port() -> int:
@@ -127,25 +150,26 @@ def run_server_role(
     exclude: Sequence[str],
     log: IO[bytes],
     timeout: float | None,
+    impl: str = "asyncio",
 ) -> int:
     """
     Test our echo server with ``wstest -m fuzzingclient``; return its status.
 
     """
-    outdir = REPORTS / f"server-{mode}"
+    name = run_name("server", mode, impl)
+    outdir = REPORTS / name
     port = free_port()
-    spec = REPORTS / f"server-{mode}.spec.json"
+    spec = REPORTS / f"{name}.spec.json"
+    agent = "websockets-" + name.partition("-")[2]
     write_spec(
         spec,
         {
             "outdir": str(outdir),
-            "servers": [
-                {"agent": f"websockets-{mode}", "url": f"ws://127.0.0.1:{port}"}
-            ],
+            "servers": [{"agent": agent, "url": f"ws://127.0.0.1:{port}"}],
             **spec_cases(cases, exclude),
         },
     )
-    server = [sys.executable, "-m", "tests.compliance.echo_server", "--port", str(port)]
+    server = [sys.executable, "-m", echo_module("server", impl), "--port", str(port)]
     with background(server, mode_env(mode), log) as process:
         wait_for_port(port, process, 30)
         log.flush()
@@ -165,14 +189,16 @@ def run_client_role(
     exclude: Sequence[str],
     log: IO[bytes],
     timeout: float | None,
+    impl: str = "asyncio",
 ) -> int:
     """
     Test our echo client with ``wstest -m fuzzingserver``; return its status.
 
     """
-    outdir = REPORTS / f"client-{mode}"
+    name = run_name("client", mode, impl)
+    outdir = REPORTS / name
     port = free_port()
-    spec = REPORTS / f"client-{mode}.spec.json"
+    spec = REPORTS / f"{name}.spec.json"
     write_spec(
         spec,
         {
@@ -190,11 +216,11 @@ def run_client_role(
         client = [
             sys.executable,
             "-m",
-            "tests.compliance.echo_client",
+            echo_module("client", impl),
             "--url",
             f"ws://127.0.0.1:{port}",
             "--agent",
-            f"websockets-{mode}",
+            "websockets-" + name.partition("-")[2],
         ]
         try:
             return subprocess.call(
@@ -225,6 +251,7 @@ def run_one(
     cases: Sequence[str],
     exclude: Sequence[str],
     timeout: float | None = None,
+    impl: str = "asyncio",
 ) -> int:
     """
     Run the suite for one role and one build; return the exit status.
@@ -235,9 +262,10 @@ def run_one(
         cases: Patterns of the cases to run.
         exclude: Patterns of the cases to leave out.
         timeout: Stop the run after this many seconds.
+        impl: ``asyncio`` or ``trio``.
 
     """
-    name = f"{role}-{mode}"
+    name = run_name(role, mode, impl)
     outdir = REPORTS / name
     # Stale reports from an earlier run would make the summary lie.
     shutil.rmtree(outdir, ignore_errors=True)
@@ -248,7 +276,7 @@ def run_one(
     runner = run_server_role if role == "server" else run_client_role
     with open(log_path, "wb") as log:
         try:
-            status = runner(mode, cases, exclude, log, timeout)
+            status = runner(mode, cases, exclude, log, timeout, impl)
         except subprocess.TimeoutExpired:
             message = f"{name}: stopped after {timeout}s"
             log.write(f"{message}\n".encode())
@@ -291,6 +319,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--roles", default=",".join(ROLES), help="server,client")
     parser.add_argument("--modes", default=",".join(MODES), help="compiled,pure")
     parser.add_argument(
+        "--impls", default="asyncio", help="asyncio,trio (default: asyncio)"
+    )
+    parser.add_argument(
         "--cases",
         default="*",
         help='patterns, e.g. "1.*,2.*,9.1.1" (with "*", wstest matches a prefix)',
@@ -309,7 +340,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--no-summary", action="store_true", help="don't print the summary at the end"
     )
     args = parser.parse_args(argv)
-    roles, modes = split(args.roles), split(args.modes)
+    roles, modes, impls = split(args.roles), split(args.modes), split(args.impls)
     cases, exclude = split(args.cases), split(args.exclude)
     if args.all and (
         roles != list(ROLES) or modes != list(MODES) or cases != ["*"] or exclude
@@ -321,6 +352,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     for mode in modes:
         if mode not in MODES:
             parser.error(f"unknown mode: {mode}")
+    for impl in impls:
+        if impl not in IMPLS:
+            parser.error(f"unknown implementation: {impl}")
 
     install()
     REPORTS.mkdir(parents=True, exist_ok=True)
@@ -328,18 +362,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ["PYTHONPATH"] = os.pathsep.join(
         [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
     )
-    runs = [(role, mode) for role in roles for mode in modes]
+    runs = [(role, mode, impl) for impl in impls for role in roles for mode in modes]
     start = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(max(1, args.jobs)) as executor:
         futures = [
-            executor.submit(run_one, role, mode, cases, exclude, args.timeout)
-            for role, mode in runs
+            executor.submit(run_one, role, mode, cases, exclude, args.timeout, impl)
+            for role, mode, impl in runs
         ]
         statuses = [future.result() for future in futures]
     print(f"all runs finished in {time.monotonic() - start:.0f}s", flush=True)
     status = 1 if any(statuses) else 0
     if not args.no_summary:
-        names = [f"{role}-{mode}" for role, mode in runs]
+        names = [run_name(role, mode, impl) for role, mode, impl in runs]
         status = max(status, summary.main(names))
     return status
 

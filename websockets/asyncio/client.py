@@ -7,12 +7,20 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
 import traceback
 import urllib.parse
-from collections.abc import AsyncIterator, Callable, Generator, Sequence
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Generator,
+    Sequence,
+)
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -615,44 +623,67 @@ class connect:
     # async for ... in connect(...):
 
     async def __aiter__(self) -> AsyncIterator[ClientConnection]:
-        delays: Generator[float] | None = None
-        while True:
+        # aclosing() closes the loop, thus the connection, when iteration
+        # stops early, e.g. on break, like a single generator would.
+        async with contextlib.aclosing(
+            _reconnect_loop(self, asyncio.sleep)
+        ) as connections:
+            async for connection in connections:
+                yield connection
+
+
+async def _reconnect_loop(
+    client: Any,
+    sleep: Callable[[float], Awaitable[None]],
+) -> AsyncGenerator[Any, None]:
+    """
+    Connect, yield the connection, and connect again, with backoff on errors.
+
+    This is ``async for ... in connect(...)``, for the asyncio and trio
+    clients: ``client`` is their ``connect`` object, which provides the
+    connection with ``async with`` and the ``process_exception``,
+    ``reconnect_delays`` and ``logger`` attributes; ``sleep`` waits between
+    attempts.
+
+    """
+    delays: Generator[float] | None = None
+    while True:
+        try:
+            async with client as connection:
+                yield connection
+        except Exception as exc:
+            # Determine whether the exception is retryable or fatal.
+            # The API of process_exception is "return an exception or None";
+            # "raise an exception" is also supported because it's a frequent
+            # mistake. It isn't documented in order to keep the API simple.
             try:
-                async with self as protocol:
-                    yield protocol
-            except Exception as exc:
-                # Determine whether the exception is retryable or fatal.
-                # The API of process_exception is "return an exception or None";
-                # "raise an exception" is also supported because it's a frequent
-                # mistake. It isn't documented in order to keep the API simple.
-                try:
-                    new_exc = self.process_exception(exc)
-                except Exception as raised_exc:
-                    new_exc = raised_exc
+                new_exc = client.process_exception(exc)
+            except Exception as raised_exc:
+                new_exc = raised_exc
 
-                # The connection failed with a fatal error.
-                # Raise the exception and exit the loop.
-                if new_exc is exc:
-                    raise
-                if new_exc is not None:
-                    raise new_exc from exc
+            # The connection failed with a fatal error.
+            # Raise the exception and exit the loop.
+            if new_exc is exc:
+                raise
+            if new_exc is not None:
+                raise new_exc from exc
 
-                # The connection failed with a retryable error.
-                # Start or continue backoff and reconnect.
-                if delays is None:
-                    delays = self.reconnect_delays()
-                delay = next(delays)
-                self.logger.info(
-                    "connect failed; reconnecting in %.1f seconds: %s",
-                    delay,
-                    "".join(traceback.format_exception_only(type(exc), exc)).strip(),
-                )
-                await asyncio.sleep(delay)
-                continue
+            # The connection failed with a retryable error.
+            # Start or continue backoff and reconnect.
+            if delays is None:
+                delays = client.reconnect_delays()
+            delay = next(delays)
+            client.logger.info(
+                "connect failed; reconnecting in %.1f seconds: %s",
+                delay,
+                "".join(traceback.format_exception_only(type(exc), exc)).strip(),
+            )
+            await sleep(delay)
+            continue
 
-            else:
-                # The connection succeeded. Reset backoff.
-                delays = None
+        else:
+            # The connection succeeded. Reset backoff.
+            delays = None
 
 
 def unix_connect(

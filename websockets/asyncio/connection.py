@@ -27,8 +27,10 @@ import contextlib
 import logging
 import random
 import struct
+import typing
 import uuid
 from collections.abc import (
+    AsyncGenerator,
     AsyncIterable,
     AsyncIterator,
     Awaitable,
@@ -37,7 +39,7 @@ from collections.abc import (
     Mapping,
 )
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, cast, overload
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, cast, overload
 
 from ..exceptions import (
     ConcurrencyError,
@@ -420,25 +422,9 @@ class Connection(asyncio.BufferedProtocol, asyncio.Protocol):
         return await self._recv_slow(decode)
 
     async def _recv_slow(self, decode: bool | None) -> Data:
-        messages = self.recv_messages
-        try:
-            return await messages.get(decode)
-        except EOFError:
-            pass
-            # fallthrough
-        except ConcurrencyError:
-            raise ConcurrencyError(
-                "cannot call recv while another coroutine "
-                "is already running recv or recv_streaming"
-            ) from None
-        except UnicodeDecodeError as exc:
-            async with self.send_context():
-                self.protocol.fail(
-                    CloseCode.INVALID_DATA,
-                    f"{exc.reason} at position {exc.start}",
-                )
-            # fallthrough
+        return await _recv_message(self, decode)
 
+    async def _raise_close_exc(self) -> NoReturn:
         # Wait for the protocol state to be CLOSED before accessing close_exc.
         await asyncio.shield(self.connection_lost_waiter)
         raise self.protocol.close_exc from self._recv_cause()
@@ -481,29 +467,9 @@ class Connection(asyncio.BufferedProtocol, asyncio.Protocol):
                 :meth:`recv_streaming` concurrently.
 
         """
-        try:
-            async for frame in self.recv_messages.get_iter(decode):
-                yield frame
-            return
-        except EOFError:
-            pass
-            # fallthrough
-        except ConcurrencyError:
-            raise ConcurrencyError(
-                "cannot call recv_streaming while another coroutine "
-                "is already running recv or recv_streaming"
-            ) from None
-        except UnicodeDecodeError as exc:
-            async with self.send_context():
-                self.protocol.fail(
-                    CloseCode.INVALID_DATA,
-                    f"{exc.reason} at position {exc.start}",
-                )
-            # fallthrough
-
-        # Wait for the protocol state to be CLOSED before accessing close_exc.
-        await asyncio.shield(self.connection_lost_waiter)
-        raise self.protocol.close_exc from self._recv_cause()
+        async with contextlib.aclosing(_recv_fragments(self, decode)) as fragments:
+            async for fragment in fragments:
+                yield fragment
 
     async def send(
         self,
@@ -597,121 +563,19 @@ class Connection(asyncio.BufferedProtocol, asyncio.Protocol):
                     await self.drain()
                 return
 
-        # While sending a fragmented message, prevent sending other messages
-        # until all fragments are sent.
-        while self.send_in_progress is not None:
-            await asyncio.shield(self.send_in_progress)
+        await _send_message(self, message, text)
 
-        # Unfragmented message -- this case must be handled first because
-        # strings and bytes-like objects are iterable.
+    async def _wait_send_in_progress(self) -> None:
+        assert self.send_in_progress is not None
+        await asyncio.shield(self.send_in_progress)
 
-        if isinstance(message, str):
-            async with self.send_context():
-                if text is False:
-                    self.protocol.send_binary(message.encode())
-                else:
-                    self.protocol.send_text(message.encode())
-
-        elif isinstance(message, (bytes, bytearray, memoryview)):
-            async with self.send_context():
-                if text:
-                    self.protocol.send_text(bytes(message))
-                else:
-                    self.protocol.send_binary(bytes(message))
-
-        # Catch a common mistake -- passing a dict to send().
-
-        elif isinstance(message, Mapping):
-            raise TypeError("data is a dict-like object")
-
-        # Fragmented message -- regular iterator.
-
-        elif isinstance(message, Iterable):
-            await self._send_fragments(iter(message), None, text)
-
-        # Fragmented message -- async iterator.
-
-        elif isinstance(message, AsyncIterable):
-            await self._send_fragments(None, aiter(message), text)
-
-        else:
-            raise TypeError("data must be str, bytes, iterable, or async iterable")
-
-    async def _send_fragments(
-        self,
-        chunks: Iterator[DataLike] | None,
-        achunks: AsyncIterator[DataLike] | None,
-        text: bool | None,
-    ) -> None:
-        # Read the first fragment before taking the "send in progress" lock,
-        # because an empty iterable sends nothing.
-        try:
-            if chunks is not None:
-                chunk = next(chunks)
-            else:
-                assert achunks is not None
-                chunk = await anext(achunks)
-        except (StopIteration, StopAsyncIteration):
-            return
-
-        if isinstance(chunk, str):
-            is_text = True
-        elif isinstance(chunk, (bytes, bytearray, memoryview)):
-            is_text = False
-        else:
-            raise TypeError("iterable must contain bytes or str")
-        encode = is_text
-        opcode_text = is_text if text is None else text
-
-        assert self.send_in_progress is None
+    def _start_send_in_progress(self) -> None:
         self.send_in_progress = self.loop.create_future()
-        try:
-            # First fragment.
-            async with self.send_context():
-                data = chunk.encode() if encode else bytes(chunk)  # type: ignore[union-attr,arg-type]
-                if opcode_text:
-                    self.protocol.send_text(data, fin=False)
-                else:
-                    self.protocol.send_binary(data, fin=False)
 
-            # Other fragments.
-            while True:
-                try:
-                    if chunks is not None:
-                        chunk = next(chunks)
-                    else:
-                        assert achunks is not None
-                        chunk = await anext(achunks)
-                except (StopIteration, StopAsyncIteration):
-                    break
-                if encode:
-                    if not isinstance(chunk, str):
-                        raise TypeError("iterable must contain uniform types")
-                    data = chunk.encode()
-                else:
-                    if not isinstance(chunk, (bytes, bytearray, memoryview)):
-                        raise TypeError("iterable must contain uniform types")
-                    data = bytes(chunk)
-                async with self.send_context():
-                    self.protocol.send_continuation(data, fin=False)
-
-            # Final fragment.
-            async with self.send_context():
-                self.protocol.send_continuation(b"", fin=True)
-
-        except Exception:
-            # We're half-way through a fragmented message and we can't
-            # complete it. This makes the connection unusable.
-            async with self.send_context():
-                self.protocol.fail(
-                    CloseCode.INTERNAL_ERROR,
-                    "error in fragmented message",
-                )
-            raise
-
-        finally:
-            self.send_in_progress.set_result(None)
-            self.send_in_progress = None
+    def _end_send_in_progress(self) -> None:
+        assert self.send_in_progress is not None
+        self.send_in_progress.set_result(None)
+        self.send_in_progress = None
 
     async def close(
         self,
@@ -732,19 +596,7 @@ class Connection(asyncio.BufferedProtocol, asyncio.Protocol):
             reason: WebSocket close reason.
 
         """
-        try:
-            async with self.send_context():
-                if self.send_in_progress is not None:
-                    self.protocol.fail(
-                        CloseCode.INTERNAL_ERROR,
-                        "close during fragmented message",
-                    )
-                else:
-                    self.protocol.send_close(code, reason)
-        except ConnectionClosed:
-            # Ignore ConnectionClosed exceptions raised from send_context().
-            # They mean that the connection is closed, which was the goal.
-            pass
+        await _close(self, code, reason)
 
     async def wait_closed(self) -> None:
         """
@@ -1237,3 +1089,234 @@ class Connection(asyncio.BufferedProtocol, asyncio.Protocol):
         # close the TCP connection explicitly. Returning None lets asyncio
         # close the transport once its write buffer is flushed.
         return None
+
+
+# The parts of the connection that the asyncio and trio implementations share.
+# They depend on the event loop only through the methods of SharedConnection.
+
+
+class SharedConnection(typing.Protocol):
+    """What the shared functions below need from an asyncio or trio connection."""
+
+    protocol: Protocol
+    send_in_progress: Any
+
+    @property
+    def recv_messages(self) -> Assembler:
+        """Assembler of incoming messages."""
+
+    def send_context(self) -> contextlib.AbstractAsyncContextManager[None]:
+        """Context for writing to the connection; see ``Connection``."""
+
+    async def _raise_close_exc(self) -> NoReturn:
+        """Wait until the connection is closed; raise ConnectionClosed."""
+
+    async def _wait_send_in_progress(self) -> None:
+        """Wait until the fragmented message being sent is complete."""
+
+    def _start_send_in_progress(self) -> None:
+        """Mark the start of a fragmented message."""
+
+    def _end_send_in_progress(self) -> None:
+        """Mark the end of a fragmented message; wake up waiting senders."""
+
+
+async def _recv_message(connection: SharedConnection, decode: bool | None) -> Data:
+    """
+    Receive the next message with the assembler; see ``Connection.recv``.
+
+    """
+    try:
+        message: Data = await connection.recv_messages.get(decode)
+        return message
+    except ConcurrencyError:
+        raise ConcurrencyError(
+            "cannot call recv while another coroutine "
+            "is already running recv or recv_streaming"
+        ) from None
+    except (EOFError, UnicodeDecodeError) as exc:
+        await _recv_failed(connection, exc)
+
+
+async def _recv_fragments(
+    connection: SharedConnection, decode: bool | None
+) -> AsyncGenerator[Data, None]:
+    """
+    Receive the next message frame by frame; see ``Connection.recv_streaming``.
+
+    """
+    try:
+        async for frame in connection.recv_messages.get_iter(decode):
+            yield frame
+    except ConcurrencyError:
+        raise ConcurrencyError(
+            "cannot call recv_streaming while another coroutine "
+            "is already running recv or recv_streaming"
+        ) from None
+    except (EOFError, UnicodeDecodeError) as exc:
+        await _recv_failed(connection, exc)
+
+
+async def _recv_failed(
+    connection: SharedConnection, exc: EOFError | UnicodeDecodeError
+) -> NoReturn:
+    """
+    Raise ConnectionClosed once the assembler can't deliver more messages.
+
+    EOFError means that the connection is closing; UnicodeDecodeError, that
+    a message must fail the connection with 1007 (invalid data).
+
+    """
+    if isinstance(exc, UnicodeDecodeError):
+        async with connection.send_context():
+            connection.protocol.fail(
+                CloseCode.INVALID_DATA,
+                f"{exc.reason} at position {exc.start}",
+            )
+    await connection._raise_close_exc()
+
+
+async def _send_message(
+    connection: SharedConnection,
+    message: DataLike | Iterable[DataLike] | AsyncIterable[DataLike],
+    text: bool | None,
+) -> None:
+    """
+    Send a message, possibly fragmented; see ``Connection.send``.
+
+    """
+    # While sending a fragmented message, prevent sending other messages
+    # until all fragments are sent.
+    while connection.send_in_progress is not None:
+        await connection._wait_send_in_progress()
+
+    # Unfragmented message -- this case must be handled first because
+    # strings and bytes-like objects are iterable.
+
+    if isinstance(message, str):
+        async with connection.send_context():
+            if text is False:
+                connection.protocol.send_binary(message.encode())
+            else:
+                connection.protocol.send_text(message.encode())
+
+    elif isinstance(message, (bytes, bytearray, memoryview)):
+        async with connection.send_context():
+            if text:
+                connection.protocol.send_text(bytes(message))
+            else:
+                connection.protocol.send_binary(bytes(message))
+
+    # Catch a common mistake -- passing a dict to send().
+
+    elif isinstance(message, Mapping):
+        raise TypeError("data is a dict-like object")
+
+    # Fragmented message -- regular iterator.
+
+    elif isinstance(message, Iterable):
+        await _send_fragments(connection, iter(message), None, text)
+
+    # Fragmented message -- async iterator.
+
+    elif isinstance(message, AsyncIterable):
+        await _send_fragments(connection, None, aiter(message), text)
+
+    else:
+        raise TypeError("data must be str, bytes, iterable, or async iterable")
+
+
+async def _send_fragments(
+    connection: SharedConnection,
+    chunks: Iterator[DataLike] | None,
+    achunks: AsyncIterator[DataLike] | None,
+    text: bool | None,
+) -> None:
+    # Read the first fragment before taking the "send in progress" lock,
+    # because an empty iterable sends nothing.
+    try:
+        if chunks is not None:
+            chunk = next(chunks)
+        else:
+            assert achunks is not None
+            chunk = await anext(achunks)
+    except (StopIteration, StopAsyncIteration):
+        return
+
+    if isinstance(chunk, str):
+        is_text = True
+    elif isinstance(chunk, (bytes, bytearray, memoryview)):
+        is_text = False
+    else:
+        raise TypeError("iterable must contain bytes or str")
+    encode = is_text
+    opcode_text = is_text if text is None else text
+
+    assert connection.send_in_progress is None
+    connection._start_send_in_progress()
+    try:
+        # First fragment.
+        async with connection.send_context():
+            data = chunk.encode() if encode else bytes(chunk)  # type: ignore[union-attr,arg-type]
+            if opcode_text:
+                connection.protocol.send_text(data, fin=False)
+            else:
+                connection.protocol.send_binary(data, fin=False)
+
+        # Other fragments.
+        while True:
+            try:
+                if chunks is not None:
+                    chunk = next(chunks)
+                else:
+                    assert achunks is not None
+                    chunk = await anext(achunks)
+            except (StopIteration, StopAsyncIteration):
+                break
+            if encode:
+                if not isinstance(chunk, str):
+                    raise TypeError("iterable must contain uniform types")
+                data = chunk.encode()
+            else:
+                if not isinstance(chunk, (bytes, bytearray, memoryview)):
+                    raise TypeError("iterable must contain uniform types")
+                data = bytes(chunk)
+            async with connection.send_context():
+                connection.protocol.send_continuation(data, fin=False)
+
+        # Final fragment.
+        async with connection.send_context():
+            connection.protocol.send_continuation(b"", fin=True)
+
+    except Exception:
+        # We're half-way through a fragmented message and we can't
+        # complete it. This makes the connection unusable.
+        async with connection.send_context():
+            connection.protocol.fail(
+                CloseCode.INTERNAL_ERROR,
+                "error in fragmented message",
+            )
+        raise
+
+    finally:
+        connection._end_send_in_progress()
+
+
+async def _close(connection: SharedConnection, code: int, reason: str) -> None:
+    """
+    Perform the closing handshake; see ``Connection.close``.
+
+    """
+    try:
+        async with connection.send_context():
+            if connection.send_in_progress is not None:
+                connection.protocol.fail(
+                    CloseCode.INTERNAL_ERROR,
+                    "close during fragmented message",
+                )
+            else:
+                connection.protocol.send_close(code, reason)
+    except ConnectionClosed:
+        # Ignore ConnectionClosed exceptions raised from send_context().
+        # They mean that the connection is closed, which was the goal.
+        pass

@@ -173,46 +173,14 @@ class ServerConnection(Connection):
 
         if self.request is not None:
             async with self.send_context(expected_state=CONNECTING):
-                response = None
-
-                if process_request is not None:
-                    try:
-                        response = process_request(self, self.request)
-                        if inspect.isawaitable(response):
-                            response = await response
-                    except Exception as exc:
-                        response = self.protocol.reject_on_error(exc, "process_request failed")
-
-                if response is None:
-                    if self.server_is_serving():
-                        self.response = self.protocol.accept(self.request)
-                    else:
-                        self.response = self.protocol.reject(
-                            http.HTTPStatus.SERVICE_UNAVAILABLE,
-                            "Server is shutting down.\n",
-                        )
-                else:
-                    assert isinstance(response, Response)  # help mypy
-                    self.response = response
-
-                if server_header:
-                    self.response.headers["Server"] = server_header
-
-                response = None
-
-                if process_response is not None:
-                    try:
-                        response = process_response(self, self.request, self.response)
-                        if inspect.isawaitable(response):
-                            response = await response
-                    except Exception as exc:
-                        response = self.protocol.reject_on_error(exc, "process_response failed")
-
-                if response is not None:
-                    assert isinstance(response, Response)  # help mypy
-                    self.response = response
-
-                self.protocol.send_response(self.response)
+                await _send_handshake_response(
+                    self,
+                    self.request,
+                    process_request,
+                    process_response,
+                    server_header,
+                    self.server_is_serving,
+                )
 
         # self.protocol.handshake_exc is set when the connection is lost before
         # receiving a request, when the request cannot be parsed, or when the
@@ -258,6 +226,77 @@ class ServerConnection(Connection):
         if not self.request_rcvd.done():
             self.request_rcvd.set_result(None)
         self.logger.info("connection closed")
+
+
+async def _send_handshake_response(
+    connection: Any,
+    request: Request,
+    process_request: Callable[..., Awaitable[Response | None] | Response | None] | None,
+    process_response: Callable[..., Awaitable[Response | None] | Response | None]
+    | None,
+    server_header: str | None,
+    is_serving: Callable[[], bool],
+) -> None:
+    """
+    Build the response to the opening handshake request and send it.
+
+    This is the part of ``handshake()`` that the asyncio and trio servers
+    share: run ``process_request``, accept the request (or reject it with 503
+    if the server is shutting down), add the ``Server`` header, run
+    ``process_response``. Hooks may be functions or coroutines.
+
+    Args:
+        connection: Server connection, which gets the response in its
+            ``response`` attribute.
+        request: Opening handshake request.
+        process_request: Hook that may return a response to send instead.
+        process_response: Hook that may return a response to send instead.
+        server_header: Value of the ``Server`` header; :obj:`None` or an
+            empty string leaves it out.
+        is_serving: Tells whether the server still accepts connections.
+
+    """
+    protocol = connection.protocol
+    response = None
+
+    if process_request is not None:
+        try:
+            response = process_request(connection, request)
+            if inspect.isawaitable(response):
+                response = await response
+        except Exception as exc:
+            response = protocol.reject_on_error(exc, "process_request failed")
+
+    if response is None:
+        if is_serving():
+            connection.response = protocol.accept(request)
+        else:
+            connection.response = protocol.reject(
+                http.HTTPStatus.SERVICE_UNAVAILABLE,
+                "Server is shutting down.\n",
+            )
+    else:
+        assert isinstance(response, Response)  # help mypy
+        connection.response = response
+
+    if server_header:
+        connection.response.headers["Server"] = server_header
+
+    response = None
+
+    if process_response is not None:
+        try:
+            response = process_response(connection, request, connection.response)
+            if inspect.isawaitable(response):
+                response = await response
+        except Exception as exc:
+            response = protocol.reject_on_error(exc, "process_response failed")
+
+    if response is not None:
+        assert isinstance(response, Response)  # help mypy
+        connection.response = response
+
+    protocol.send_response(connection.response)
 
 
 class Server:
