@@ -1,0 +1,544 @@
+"""
+Run scenarios of the differential conformance suite and print what they saw.
+
+This file is passed as the ``-c`` program of both interpreters: the one that
+imports this package and the one that imports the released websockets. It
+must therefore not import anything from the repository; it only imports
+``websockets``, whichever that is.
+
+Usage: ``python -c "$(cat runner.py)" SCENARIOS.json``, where the JSON file
+maps scenario ids to Python source. The runner imports websockets once, then
+forks one child per scenario, so that each scenario starts from the same
+state (no event loop, no patched module, no log handler, no thread) and a
+scenario that hangs or crashes costs only itself. Each child executes its
+source in a namespace holding the helpers below and reports the dictionary
+``R`` that the source filled, through a pipe. The parent prints one JSON
+object: scenario id to ``{"ok": R}``, ``{"crash": ...}`` or ``{"timeout": ...}``.
+
+"""
+
+import asyncio
+import contextlib
+import io
+import json
+import logging
+import os
+import re
+import select
+import signal
+import socket
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import warnings
+
+import websockets  # noqa: F401  (imported once, before forking)
+import websockets.asyncio.client  # noqa: F401
+import websockets.asyncio.router  # noqa: F401
+import websockets.asyncio.server  # noqa: F401
+import websockets.client  # noqa: F401
+import websockets.server  # noqa: F401
+import websockets.sync.client  # noqa: F401
+import websockets.sync.server  # noqa: F401
+
+
+# A scenario that takes longer than this is killed and reported as a timeout.
+SCENARIO_DEADLINE = 20.0
+
+
+# --- helpers available to scenarios ------------------------------------------
+
+R = {}
+"""What the scenario observed, in the order it observed it."""
+
+LOGS = []
+"""Log records of the ``websockets`` loggers not yet reported."""
+
+_REPLACEMENTS = []
+
+
+def fixed_token_bytes(n):
+    """Stand-in for :func:`secrets.token_bytes`: the same bytes every time."""
+    return (b"\x12\x34\x56\x78" * n)[:n]
+
+
+def fix_randomness():
+    """Make keys, masks and ping payloads deterministic."""
+    import random
+    import secrets
+
+    secrets.token_bytes = fixed_token_bytes
+    random.seed(0)
+
+
+def alias(value, name):
+    """Replace ``value`` (a port, a path) by ``name`` in everything reported."""
+    _REPLACEMENTS.append((str(value), name))
+    return value
+
+
+_DATE = re.compile(r"[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT")
+_ADDRESS = re.compile(r"(127\.0\.0\.1|localhost|::1|\[::1\])(', |:| port )(\d+)")
+
+
+def norm(value):
+    """Normalise what depends on the run (ports, paths) in ``value``."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        value = bytes(value)
+        try:
+            return {"bytes": norm(value.decode("latin-1"))}
+        except Exception:  # pragma: no cover
+            return {"hex": value.hex()}
+    if isinstance(value, str):
+        for old, new in _REPLACEMENTS:
+            value = value.replace(old, new)
+        value = _DATE.sub("DATE", value)
+        return _ADDRESS.sub(lambda m: m.group(1) + m.group(2) + "PORT", value)
+    if isinstance(value, dict):
+        return {str(norm(k)): norm(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [norm(v) for v in value]
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    return norm(repr(value))
+
+
+def rec(key, value):
+    """Record ``value`` as ``key``; a repeated key gets a numbered suffix."""
+    base, n = key, 1
+    while key in R:
+        n += 1
+        key = f"{base}#{n}"
+    R[key] = norm(value)
+
+
+def describe(exc):
+    """Type, message and cause of an exception, as a user sees them."""
+    if exc is None:
+        return None
+    info = {"type": type(exc).__name__, "msg": str(exc)}
+    for attr in ("code", "reason"):
+        if isinstance(getattr(exc, attr, None), (int, str)):
+            info[attr] = getattr(exc, attr)
+    if exc.__cause__ is not None:
+        info["cause"] = describe(exc.__cause__)
+    return info
+
+
+@contextlib.contextmanager
+def catch(key):
+    """Record the exception raised in the block as ``key``, or ``None``."""
+    try:
+        yield
+    except BaseException as exc:  # noqa: BLE001  (SystemExit is observable)
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        rec(key, describe(exc))
+    else:
+        rec(key, None)
+
+
+async def acatch(key, awaitable):
+    """Await ``awaitable``; record its result or its exception as ``key``."""
+    try:
+        result = await awaitable
+    except Exception as exc:  # noqa: BLE001
+        rec(key, {"raised": describe(exc)})
+        return None
+    rec(key, {"returned": result})
+    return result
+
+
+def call(key, fn, *args, **kwargs):
+    """Call ``fn``; record its result or its exception as ``key``."""
+    try:
+        result = fn(*args, **kwargs)
+    except BaseException as exc:  # noqa: BLE001
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        rec(key, {"raised": describe(exc)})
+        return None
+    rec(key, {"returned": result})
+    return result
+
+
+class _Capture(logging.Handler):
+    def emit(self, record):
+        entry = [record.name, record.levelname, record.getMessage()]
+        if record.exc_info and record.exc_info[1] is not None:
+            entry.append(type(record.exc_info[1]).__name__)
+        LOGS.append(entry)
+
+
+def capture_logs(level=logging.DEBUG):
+    """Send records of the ``websockets`` loggers to :data:`LOGS`."""
+    logger = logging.getLogger("websockets")
+    logger.setLevel(level)
+    logger.addHandler(_Capture())
+    logger.propagate = False
+
+
+def rec_logs(key="logs", name=None):
+    """Record (and forget) the captured records, optionally of one logger."""
+    kept = [entry for entry in LOGS if name is None or entry[0] == name]
+    LOGS[:] = [entry for entry in LOGS if entry not in kept]
+    rec(key, kept)
+
+
+def head(data):
+    """Status or request line and headers of a raw HTTP message, normalised."""
+    text = bytes(data).split(b"\r\n\r\n", 1)[0].decode("latin-1")
+    lines = text.split("\r\n")
+    kept = [lines[0]]
+    for line in lines[1:]:
+        name = line.split(":", 1)[0].lower()
+        if name == "date":
+            continue
+        kept.append(line)
+    return kept
+
+
+def headers(h):
+    """Headers object as a list of pairs, without ``Date``."""
+    return [[k, v] for k, v in h.raw_items() if k.lower() != "date"]
+
+
+def parse_frames(data, mask=False):
+    """Split raw bytes into frames: [fin, rsv, opcode, masked, key, payload]."""
+    frames = []
+    data = bytes(data)
+    while len(data) >= 2:
+        b0, b1 = data[0], data[1]
+        length, pos = b1 & 0x7F, 2
+        if length == 126:
+            length, pos = int.from_bytes(data[2:4], "big"), 4
+        elif length == 127:
+            length, pos = int.from_bytes(data[2:10], "big"), 10
+        key = b""
+        if b1 & 0x80:
+            key, pos = data[pos : pos + 4], pos + 4
+        payload = data[pos : pos + length]
+        if key:
+            payload = bytes(b ^ key[i % 4] for i, b in enumerate(payload))
+        frames.append([bool(b0 & 0x80), (b0 >> 4) & 7, b0 & 0x0F, bool(b1 & 0x80),
+                       key.hex(), payload.hex() if len(payload) < 200 else
+                       f"{len(payload)} bytes"])
+        data = data[pos + length :]
+    if data:
+        frames.append(["trailing", data.hex()])
+    return frames
+
+
+def frame(opcode, payload=b"", fin=True, mask=True, rsv=0):
+    """Build a raw frame, masked with a fixed key by default."""
+    b0 = (0x80 if fin else 0) | (rsv << 4) | opcode
+    n = len(payload)
+    if n < 126:
+        hdr = bytes([b0, (0x80 if mask else 0) | n])
+    elif n < 65536:
+        hdr = bytes([b0, (0x80 if mask else 0) | 126]) + n.to_bytes(2, "big")
+    else:
+        hdr = bytes([b0, (0x80 if mask else 0) | 127]) + n.to_bytes(8, "big")
+    if mask:
+        key = b"\x01\x02\x03\x04"
+        return hdr + key + bytes(b ^ key[i % 4] for i, b in enumerate(payload))
+    return hdr + payload
+
+
+REQUEST = (
+    b"GET / HTTP/1.1\r\n"
+    b"Host: 127.0.0.1\r\n"
+    b"Upgrade: websocket\r\n"
+    b"Connection: Upgrade\r\n"
+    b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+    b"Sec-WebSocket-Version: 13\r\n"
+    b"\r\n"
+)
+"""A valid opening handshake request, with the key of RFC 6455."""
+
+RESPONSE = (
+    b"HTTP/1.1 101 Switching Protocols\r\n"
+    b"Upgrade: websocket\r\n"
+    b"Connection: Upgrade\r\n"
+    b"Sec-WebSocket-Accept: {accept}\r\n"
+    b"\r\n"
+)
+
+
+def accept_for(request):
+    """The Sec-WebSocket-Accept value that answers a raw request."""
+    import base64
+    import hashlib
+
+    for line in bytes(request).split(b"\r\n"):
+        if line.lower().startswith(b"sec-websocket-key:"):
+            key = line.split(b":", 1)[1].strip()
+            digest = hashlib.sha1(key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11")
+            return base64.b64encode(digest.digest())
+    return b""
+
+
+def read_until(sock, marker=b"\r\n\r\n", limit=65536, timeout=5.0):
+    """Read from a blocking socket until ``marker``, EOF or ``timeout``."""
+    sock.settimeout(timeout)
+    data = b""
+    try:
+        while marker not in data and len(data) < limit:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    except (socket.timeout, OSError):
+        pass
+    return data
+
+
+def read_all(sock, timeout=2.0):
+    """Read from a blocking socket until EOF or ``timeout``."""
+    sock.settimeout(timeout)
+    data = b""
+    try:
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    except (socket.timeout, OSError):
+        pass
+    return data
+
+
+def raw_exchange(port, payload, host="127.0.0.1", timeout=3.0, then=b"",
+                 shutdown=False):
+    """Connect, send ``payload`` (then ``then``), return all bytes until EOF."""
+    with socket.create_connection((host, port), timeout=timeout) as sock:
+        sock.sendall(payload)
+        if then:
+            data = read_until(sock, timeout=timeout)
+            sock.sendall(then)
+        else:
+            data = b""
+        if shutdown:
+            sock.shutdown(socket.SHUT_WR)
+        return data + read_all(sock, timeout=timeout)
+
+
+class RawServer:
+    """
+    A TCP server on a thread that records what it receives and answers with
+    canned bytes: ``answers`` is a list of byte strings or callables taking
+    the request and returning bytes; each connection gets the next one.
+
+    """
+
+    def __init__(self, answers, close=True, linger=0.3):
+        self.answers = list(answers)
+        self.requests = []
+        self.after = []
+        self.close = close
+        self.linger = linger
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self):
+        self.sock.settimeout(8)
+        try:
+            for answer in self.answers:
+                conn, _ = self.sock.accept()
+                with conn:
+                    request = read_until(conn)
+                    self.requests.append(request)
+                    if callable(answer):
+                        answer = answer(request)
+                    conn.sendall(answer)
+                    self.after.append(self.drain(conn) if self.close else b"")
+        except OSError:
+            pass
+        finally:
+            self.sock.close()
+
+    def drain(self, conn):
+        # Read what the client sends; answer a close frame like a server
+        # would, so that the client's closing handshake completes.
+        conn.settimeout(self.linger)
+        data = b""
+        try:
+            while True:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+                closes = [f for f in parse_frames(data) if f[0] != "trailing" and f[2] == 8]
+                if closes:
+                    conn.sendall(frame(8, bytes.fromhex(closes[0][5]), mask=False))
+                    conn.shutdown(socket.SHUT_WR)
+                    data += read_all(conn, timeout=self.linger)
+                    break
+        except OSError:
+            pass
+        return data
+
+    def join(self):
+        self.thread.join(10)
+
+
+def upgrade(extra=b""):
+    """An answer for :class:`RawServer`: a valid 101 response."""
+    def answer(request):
+        return RESPONSE.replace(b"{accept}", accept_for(request))[:-2] + extra + b"\r\n"
+    return answer
+
+
+def pyrun(args, env=None, timeout=20, stdin=None):
+    """Run this interpreter (isolated when the runner is) with ``args``."""
+    import subprocess
+
+    command = [sys.executable]
+    if sys.flags.isolated:
+        command.append("-I")
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    result = subprocess.run(command + list(args), env=full_env, capture_output=True,
+                            text=True, timeout=timeout, input=stdin)
+    return {"rc": result.returncode, "out": result.stdout,
+            "err": result.stderr.strip().splitlines()[-1:] if result.stderr else []}
+
+
+def tmp_socket_path():
+    """A fresh path for a Unix socket, reported as SOCKPATH."""
+    path = os.path.join(tempfile.mkdtemp(), "s.sock")
+    alias(path, "SOCKPATH")
+    return path
+
+
+def arun(coro, timeout=10.0):
+    """Run a coroutine in a new event loop, with a deadline."""
+    return asyncio.run(asyncio.wait_for(coro, timeout))
+
+
+def start_thread(target, *args):
+    thread = threading.Thread(target=target, args=args, daemon=True)
+    thread.start()
+    return thread
+
+
+def event(e):
+    """A Sans-I/O event (request, response or frame) as plain data."""
+    from websockets.frames import Frame
+    from websockets.http11 import Request, Response
+
+    if isinstance(e, Frame):
+        return ["frame", e.opcode.name, bytes(e.data), e.fin, e.rsv1, e.rsv2, e.rsv3]
+    if isinstance(e, Request):
+        return ["request", e.path, headers(e.headers)]
+    if isinstance(e, Response):
+        return ["response", e.status_code, e.reason_phrase, headers(e.headers),
+                bytes(e.body) if e.body is not None else None]
+    return ["other", type(e).__name__]
+
+
+def snap(p, key):
+    """Record what a Sans-I/O protocol shows: events, output, state, errors."""
+    rec(key + ".events", [event(e) for e in p.events_received()])
+    out = p.data_to_send()
+    rec(key + ".out", [bytes(chunk) for chunk in out])
+    rec(key + ".state", p.state.name)
+    rec(key + ".close_expected", p.close_expected())
+    rec(key + ".handshake_exc", describe(p.handshake_exc))
+    if p.state.name == "CLOSED":
+        rec(key + ".close", [p.close_code, p.close_reason, describe(p.close_exc)])
+    return out
+
+
+HELPERS = {name: value for name, value in globals().items() if not name.startswith("__")}
+
+
+# --- the runner ---------------------------------------------------------------
+
+
+class ScenarioTimeout(BaseException):
+    pass
+
+
+def _alarm(signum, frame):
+    raise ScenarioTimeout(f"still running after {SCENARIO_DEADLINE}s")
+
+
+def _child(source, out):
+    signal.signal(signal.SIGALRM, _alarm)
+    signal.alarm(int(SCENARIO_DEADLINE))
+    namespace = dict(HELPERS)
+    try:
+        code = compile(source, "<scenario>", "exec")
+        with warnings.catch_warnings():
+            warnings.simplefilter("default")
+            exec(code, namespace)
+        payload = {"ok": R}
+    except BaseException as exc:  # noqa: BLE001
+        payload = {
+            "crash": describe(exc),
+            "traceback": traceback.format_exc().splitlines()[-12:],
+            "partial": R,
+        }
+    try:
+        data = json.dumps(payload).encode()
+    except Exception as exc:  # noqa: BLE001
+        data = json.dumps({"crash": {"type": "unserialisable", "msg": str(exc)}}).encode()
+    os.write(out, data)
+
+
+def run_one(source):
+    read_fd, write_fd = os.pipe()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover  (the child)
+        os.close(read_fd)
+        status = 0
+        try:
+            # Scenarios print nothing to the runner's stdout, which is the
+            # report; anything they print goes away.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 1)
+            _child(source, write_fd)
+        except BaseException:  # noqa: BLE001
+            status = 1
+        finally:
+            os._exit(status)
+    os.close(write_fd)
+    chunks = []
+    deadline = time.monotonic() + SCENARIO_DEADLINE + 5
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            os.close(read_fd)
+            return {"timeout": SCENARIO_DEADLINE}
+        ready, _, _ = select.select([read_fd], [], [], remaining)
+        if ready:
+            chunk = os.read(read_fd, 1 << 16)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    os.close(read_fd)
+    _, status = os.waitpid(pid, 0)
+    data = b"".join(chunks)
+    if not data:
+        return {"crash": {"type": "died", "msg": f"wait status {status}"}}
+    return json.loads(data)
+
+
+def main(path):
+    with open(path) as file:
+        scenarios = json.load(file)
+    results = {name: run_one(source) for name, source in scenarios.items()}
+    sys.stdout.write(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
