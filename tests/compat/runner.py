@@ -166,9 +166,9 @@ def call(key, fn, *args, **kwargs):
 
 class _Capture(logging.Handler):
     def emit(self, record):
-        entry = [record.name, record.levelname, record.getMessage()]
+        entry = f"{record.name} {record.levelname} {record.getMessage()}"
         if record.exc_info and record.exc_info[1] is not None:
-            entry.append(type(record.exc_info[1]).__name__)
+            entry += f" [{type(record.exc_info[1]).__name__}]"
         LOGS.append(entry)
 
 
@@ -182,7 +182,7 @@ def capture_logs(level=logging.DEBUG):
 
 def rec_logs(key="logs", name=None):
     """Record (and forget) the captured records, optionally of one logger."""
-    kept = [entry for entry in LOGS if name is None or entry[0] == name]
+    kept = [entry for entry in LOGS if name is None or entry.startswith(name + " ")]
     LOGS[:] = [entry for entry in LOGS if entry not in kept]
     rec(key, kept)
 
@@ -219,6 +219,8 @@ def parse_frames(data, mask=False):
         key = b""
         if b1 & 0x80:
             key, pos = data[pos : pos + 4], pos + 4
+        if pos + length > len(data):
+            break
         payload = data[pos : pos + length]
         if key:
             payload = bytes(b ^ key[i % 4] for i, b in enumerate(payload))
@@ -323,6 +325,73 @@ def raw_exchange(port, payload, host="127.0.0.1", timeout=3.0, then=b"",
         if shutdown:
             sock.shutdown(socket.SHUT_WR)
         return data + read_all(sock, timeout=timeout)
+
+
+def _frames_in(data):
+    return [f for f in parse_frames(data) if f[0] != "trailing"]
+
+
+def _complete(data):
+    # True when data is a whole number of frames.
+    frames = parse_frames(data)
+    return bool(frames) and frames[-1][0] != "trailing"
+
+
+def ws_session(port, request=REQUEST, messages=(), close=None, family=None,
+               timeout=3.0, wrap=None, shutdown=False):
+    """
+    Play a client from raw bytes: send ``request``; if the answer is 101, send
+    each message and wait for one frame after it, then send ``close`` (if
+    any) and read until EOF. Return the response head and what followed.
+
+    """
+    if family == "unix":
+        sock = socket.socket(socket.AF_UNIX)
+        sock.settimeout(timeout)
+        sock.connect(port)
+    else:
+        sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    if wrap is not None:
+        sock = wrap(sock)
+    with sock:
+        sock.sendall(request)
+        if shutdown:
+            sock.shutdown(socket.SHUT_WR)
+        data = read_until(sock, timeout=timeout)
+        head_bytes, sep, rest = data.partition(b"\r\n\r\n")
+        if not sep or not head_bytes.startswith(b"HTTP/1.1 101"):
+            return head_bytes, rest + read_all(sock, timeout=timeout)
+        for message in messages:
+            sock.sendall(message)
+            seen = len(_frames_in(rest))
+            sock.settimeout(timeout)
+            try:
+                while len(_frames_in(rest)) <= seen or not _complete(rest):
+                    chunk = sock.recv(65536)
+                    if not chunk:
+                        break
+                    rest += chunk
+            except OSError:
+                pass
+        if close is not None:
+            try:
+                sock.sendall(close)
+            except OSError:
+                pass
+        return head_bytes, rest + read_all(sock, timeout=timeout)
+
+
+def session(port, **kwargs):
+    """Record the response head and frames of :func:`ws_session`."""
+    head_bytes, rest = ws_session(port, **kwargs)
+    rec("response", head(head_bytes))
+    if head_bytes.startswith(b"HTTP/1.1 101"):
+        rec("frames", parse_frames(rest))
+    else:
+        rec("body", rest)
+
+
+CLOSE_1000 = frame(8, b"\x03\xe8")
 
 
 class RawServer:

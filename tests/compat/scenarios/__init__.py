@@ -11,17 +11,7 @@ the two records must be equal.
 
 from __future__ import annotations
 
-from . import (
-    asyncio_client,
-    asyncio_server,
-    behaviours,
-    cli,
-    connection,
-    legacy,
-    sansio,
-    sync_client,
-    sync_server,
-)
+from . import behaviours, cli, clients, connection, legacy, sansio, servers
 
 
 __all__ = ["SCENARIOS"]
@@ -29,10 +19,8 @@ __all__ = ["SCENARIOS"]
 SCENARIOS: dict[str, str] = {}
 for _module in (
     sansio,
-    asyncio_server,
-    asyncio_client,
-    sync_server,
-    sync_client,
+    servers,
+    clients,
     connection,
     cli,
     legacy,

@@ -444,3 +444,26 @@ SENDS = {
 
 for _name, _body in SENDS.items():
     SCENARIOS[f"sansio-send-{_name}"] = _SEND_TEMPLATE.format(body=_body)
+
+# How frames are shown in debug logs: str(Frame).
+FRAME_STR = {
+    "empty_frames": "[Frame(op, b'') for op in Opcode]",
+    "close_payloads": (
+        "[Frame(Opcode.CLOSE, d) for d in [b'\\x03\\xe8', b'\\x03', b'\\x03\\xe7',"
+        " b'\\x03\\xe8\\xff', b'\\x0f\\xa0ok', b'\\x03\\xedx']]"
+    ),
+    "long_payloads": (
+        "[Frame(Opcode.BINARY, bytes(100)), Frame(Opcode.TEXT, b'x' * 100),"
+        " Frame(Opcode.CLOSE, b'\\x03\\xe8' + b'y' * 100)]"
+    ),
+    "invalid_text": (
+        "[Frame(Opcode.TEXT, b'\\xff\\x00', fin=False), Frame(Opcode.PING, b'\\xff'),"
+        " Frame(Opcode.CONT, b'caf\\xc3\\xa9')]"
+    ),
+}
+
+for _name, _frames in FRAME_STR.items():
+    SCENARIOS[f"sansio-frame-str-{_name}"] = (
+        "from websockets.frames import Frame, Opcode\n"
+        f"rec('str', [str(f) for f in {_frames}])\n"
+    )

@@ -1,1 +1,0 @@
-SCENARIOS: dict[str, str] = {}
