@@ -171,12 +171,27 @@ class Frame:
         if self.opcode is OP_TEXT:
             # Decoding only the beginning and the end is needlessly hard.
             # Decode the entire payload then elide later if necessary.
-            data = repr(bytes(self.data).decode(errors="backslashreplace"))
+            try:
+                data = repr(bytes(self.data).decode())
+            except UnicodeDecodeError:
+                # Invalid text is logged before the connection fails.
+                data = _hexdump(self.data)
+                coding = "binary"
+        elif not self.data:
+            # websockets shows every empty payload this way, even a close
+            # frame without a status code, and logs compare equal.
+            data = "''"
         elif self.opcode is OP_BINARY:
             data = _hexdump(self.data)
         elif self.opcode is OP_CLOSE:
-            data = str(Close.parse(self.data))
-        elif self.data:
+            # A frame that fails the connection is logged too: show an
+            # invalid close payload in hexadecimal rather than raising.
+            try:
+                data = str(Close.parse(self.data))
+            except (ProtocolError, UnicodeDecodeError):
+                data = _hexdump(self.data)
+                coding = "binary"
+        else:
             # We don't know if a Continuation frame contains text or binary.
             # Ping and Pong frames could contain UTF-8.
             # Attempt to decode as UTF-8 and display it as text; fallback to
@@ -188,8 +203,6 @@ class Frame:
             except (UnicodeDecodeError, AttributeError):
                 data = _hexdump(self.data)
                 coding = "binary"
-        else:
-            data = "''"
 
         if len(data) > self.MAX_LOG_SIZE:
             cut = self.MAX_LOG_SIZE // 3 - 1  # by default cut = 24
