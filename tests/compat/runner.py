@@ -378,7 +378,21 @@ def ws_session(port, request=REQUEST, messages=(), close=None, family=None,
                 sock.sendall(close)
             except OSError:
                 pass
-        return head_bytes, rest + read_all(sock, timeout=timeout)
+        # Read until EOF; answer the server's close frame if it comes first.
+        sock.settimeout(timeout)
+        try:
+            while True:
+                if close is None and any(f[2] == 8 for f in _frames_in(rest)):
+                    close = frame(8, bytes.fromhex(
+                        next(f for f in _frames_in(rest) if f[2] == 8)[5]))
+                    sock.sendall(close)
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                rest += chunk
+        except OSError:
+            pass
+        return head_bytes, rest
 
 
 def session(port, **kwargs):
@@ -489,6 +503,20 @@ def arun(coro, timeout=10.0):
     return asyncio.run(asyncio.wait_for(coro, timeout))
 
 
+async def settle(baseline=1, timeout=5.0):
+    """Wait until at most ``baseline`` asyncio tasks are left (handlers done)."""
+    deadline = time.monotonic() + timeout
+    while len(asyncio.all_tasks()) > baseline and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
+
+
+def settle_threads(baseline, timeout=5.0):
+    """Wait until at most ``baseline`` threads are left (handlers done)."""
+    deadline = time.monotonic() + timeout
+    while threading.active_count() > baseline and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
 def start_thread(target, *args):
     thread = threading.Thread(target=target, args=args, daemon=True)
     thread.start()
@@ -550,7 +578,12 @@ def _child(source, out):
     except BaseException as exc:  # noqa: BLE001
         payload = {
             "crash": describe(exc),
-            "traceback": traceback.format_exc().splitlines()[-12:],
+            # Only the scenario's own lines: not the source of either package.
+            "traceback": [
+                line.strip()
+                for line in traceback.format_exc().splitlines()
+                if line.startswith('  File "<scenario>"')
+            ],
             "partial": R,
         }
     try:

@@ -89,6 +89,7 @@ SERVER_REQUESTS = {
 
 _SERVER_TEMPLATE = """
 fix_randomness()
+capture_logs()
 from websockets.server import ServerProtocol
 from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
 p = ServerProtocol({kwargs})
@@ -104,6 +105,7 @@ for e in events:
         p.send_response(response)
 snap(p, "after")
 rec("handshake_exc", describe(p.handshake_exc))
+rec_logs()
 """
 
 for _name, _data in SERVER_REQUESTS.items():
@@ -181,6 +183,7 @@ for _name, (_kwargs, _data) in SERVER_PARAMETERS.items():
 # Frames fed to an open ServerProtocol (frames from a client are masked).
 _OPEN_SERVER = """
 fix_randomness()
+capture_logs()
 from websockets.server import ServerProtocol
 from websockets.protocol import State
 p = ServerProtocol(state=State.OPEN, max_size={max_size})
@@ -191,10 +194,12 @@ for chunk in [{chunks}]:
 with catch("eof"):
     p.receive_eof()
 snap(p, "eof")
+rec_logs()
 """
 
 _OPEN_CLIENT = """
 fix_randomness()
+capture_logs()
 from websockets.client import ClientProtocol
 from websockets.protocol import State
 from websockets.uri import parse_uri
@@ -206,6 +211,7 @@ for chunk in [{chunks}]:
 with catch("eof"):
     p.receive_eof()
 snap(p, "eof")
+rec_logs()
 """
 
 # Frames as expressions of the frame() helper (masked for the server side).
@@ -273,6 +279,7 @@ for _name, _chunks in CLIENT_FRAMES.items():
 # Opening handshake responses fed to ClientProtocol.
 _CLIENT_TEMPLATE = """
 fix_randomness()
+capture_logs()
 from websockets.client import ClientProtocol
 from websockets.uri import parse_uri
 from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
@@ -289,6 +296,7 @@ snap(p, "received")
 with catch("eof"):
     p.receive_eof()
 snap(p, "eof")
+rec_logs()
 """
 
 
@@ -406,6 +414,7 @@ for _name, (_uri, _kwargs, _data) in CLIENT_RESPONSES.items():
 # Sending API of Protocol on both sides, including errors.
 _SEND_TEMPLATE = """
 fix_randomness()
+capture_logs()
 from websockets.server import ServerProtocol
 from websockets.client import ClientProtocol
 from websockets.protocol import State
@@ -414,6 +423,7 @@ for side, p in [("server", ServerProtocol(state=State.OPEN)),
                 ("client", ClientProtocol(parse_uri("ws://x/"), state=State.OPEN))]:
 {body}
     snap(p, side)
+rec_logs()
 """
 
 SENDS = {

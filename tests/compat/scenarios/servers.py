@@ -34,7 +34,9 @@ async def handler(ws):
 async def main():
     async with {serve}(handler, {address}{kwargs}) as server:
         target = {target}
+        baseline = len(asyncio.all_tasks())
         await asyncio.to_thread(session, target, {session})
+        await settle(baseline)
 {after}
 arun(main())
 rec_logs()
@@ -51,7 +53,9 @@ def handler(ws):
 with {serve}(handler, {address}{kwargs}) as server:
     target = {target}
     thread = start_thread(server.serve_forever)
+    baseline = threading.active_count()
     session(target, {session})
+    settle_threads(baseline)
 {after}
     server.shutdown()
     thread.join(5)
@@ -391,7 +395,10 @@ def render(api, name, case, *, unix=False):
             else "server.socket.getsockname()[1]"
         )
         family = ""
-    session = f"request={request}, messages=[{messages}], close=CLOSE_1000{family}"
+    # The raw client closes after its messages; without messages, it waits
+    # for the server to close, so that the handler decides when.
+    close = "CLOSE_1000" if messages else "None"
+    session = f"request={request}, messages=[{messages}], close={close}{family}"
     return template.format(
         setup=setup.replace("AW ", aw),
         handler=_indent(handler.replace("AW ", aw)),
