@@ -239,6 +239,10 @@ class Protocol:
         if self.debug:
             self.logger.debug("= connection is %s", state.name)
         self._state = state
+        # Like websockets, the server logs the end of each connection when
+        # its state becomes CLOSED, whichever I/O layer runs it.
+        if state is CLOSED and self.side is SERVER:
+            self.logger.info("connection closed")
 
     @property
     def max_size(self) -> int | None:
@@ -887,8 +891,8 @@ class Protocol:
         assert (self.state == CONNECTING or self.side is SERVER) == (self.eof_sent)
         while not (yield from self.reader.at_eof()):
             self.reader.discard()
-        if self.debug:
-            self.logger.debug("< EOF")
+        # Unlike receive_eof() while frames are parsed, reaching EOF here
+        # isn't logged: websockets logs "< EOF" only when it's unexpected.
         # A server closes the TCP connection immediately, while a client
         # waits for the server to close the TCP connection.
         if self.state != CONNECTING and self.side is CLIENT:

@@ -237,7 +237,6 @@ class ServerConnection(Connection):
         super().connection_lost(exc)
         if not self.request_rcvd.done():
             self.request_rcvd.set_result(None)
-        self.logger.info("connection closed")
 
 
 class Server:
