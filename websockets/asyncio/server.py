@@ -813,8 +813,10 @@ def serve(
             connection.arm_close_timer()
             return
 
-        if connection.protocol.state is not OPEN:
+        if connection.response is None or connection.response.status_code != 101:
             # process_request or process_response rejected the handshake.
+            # (A connection that opened and closed at once still runs the
+            # handler, whose recv() raises ConnectionClosed, like websockets.)
             connection.transport.close()
             connection.arm_close_timer()
             return
@@ -823,8 +825,9 @@ def serve(
             connection.start_keepalive()
             await handler(connection)
         except Exception:
-            connection.logger.error("connection handler failed", exc_info=True)
+            # Close first, then log, in the same order as websockets.
             await connection.close(CloseCode.INTERNAL_ERROR)
+            connection.logger.error("connection handler failed", exc_info=True)
         else:
             await connection.close()
 

@@ -747,7 +747,7 @@ def serve(
                 connection.recv_events_thread.join()
                 return
 
-            if connection.protocol.state is not OPEN:
+            if connection.response is None or connection.response.status_code != 101:
                 # process_request or process_response rejected the handshake,
                 # or the request was invalid. The protocol sent the response
                 # and half-closed the connection; wait for the client to close
@@ -762,8 +762,9 @@ def serve(
                 connection.start_keepalive()
                 handler(connection)
             except Exception:
-                connection.logger.error("connection handler failed", exc_info=True)
+                # Close first, then log, in the same order as websockets.
                 connection.close(CloseCode.INTERNAL_ERROR)
+                connection.logger.error("connection handler failed", exc_info=True)
             else:
                 connection.close()
             # close() returns once recv_events() terminated; the keepalive
