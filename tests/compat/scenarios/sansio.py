@@ -477,3 +477,23 @@ for _name, _frames in FRAME_STR.items():
         "from websockets.frames import Frame, Opcode\n"
         f"rec('str', [str(f) for f in {_frames}])\n"
     )
+
+# Which payloads str(Frame) shows as text, per opcode.
+_PAYLOADS = (
+    r"[b'a', b'hi there', b'a\\b', b'\\x', 'caf\u00e9'.encode(), b'\x00', b'a\nb',"
+    r" b'\xff', b'\x7f', b'\x0b', '\u00a0'.encode(), '\u2028'.encode(), '\u65e5'.encode(),"
+    r" '\u65e5'.encode()[1:] + b'x', '\u65e5'.encode()[:2], b'\x80' * 4 + b'a', b'x' * 80]"
+)
+for _opcode in ("TEXT", "BINARY", "PING", "PONG", "CONT"):
+    for _fin in (True, False):
+        _suffix = "" if _fin else "-nonfinal"
+        SCENARIOS[f"sansio-frame-str-{_opcode.lower()}{_suffix}"] = (
+            "from websockets.frames import Frame, Opcode\n"
+            f"rec('str', [str(Frame(Opcode.{_opcode}, d, fin={_fin})) for d in {_PAYLOADS}])\n"
+        )
+# Non-final data frames that end with bytes that can't start a character.
+SCENARIOS["sansio-frame-str-nonfinal-invalid-end"] = (
+    "from websockets.frames import Frame, Opcode\n"
+    "rec('str', [str(Frame(op, d, fin=False)) for op in (Opcode.TEXT, Opcode.BINARY)"
+    " for d in [b'\\x80', b'3\\xa9\\xa9\\xa9\\xa9']])\n"
+)
