@@ -10,10 +10,12 @@ interface of websockets for code that drives it with ``read_exact``.
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import enum
 import os
 import secrets
+import string
 import struct
 from collections.abc import Generator, Sequence
 from typing import TYPE_CHECKING, Callable
@@ -168,21 +170,8 @@ class Frame:
         length = f"{len(self.data)} byte{'' if len(self.data) == 1 else 's'}"
         non_final = "" if self.fin else "continued"
 
-        if self.opcode is OP_TEXT:
-            # Decoding only the beginning and the end is needlessly hard.
-            # Decode the entire payload then elide later if necessary.
-            try:
-                data = repr(bytes(self.data).decode())
-            except UnicodeDecodeError:
-                # Invalid text is logged before the connection fails.
-                data = _hexdump(self.data)
-                coding = "binary"
-        elif not self.data:
-            # websockets shows every empty payload this way, even a close
-            # frame without a status code, and logs compare equal.
+        if not self.data:
             data = "''"
-        elif self.opcode is OP_BINARY:
-            data = _hexdump(self.data)
         elif self.opcode is OP_CLOSE:
             # A frame that fails the connection is logged too: show an
             # invalid close payload in hexadecimal rather than raising.
@@ -191,18 +180,30 @@ class Frame:
             except (ProtocolError, UnicodeDecodeError):
                 data = _hexdump(self.data)
                 coding = "binary"
-        else:
-            # We don't know if a Continuation frame contains text or binary.
-            # Ping and Pong frames could contain UTF-8.
-            # Attempt to decode as UTF-8 and display it as text; fallback to
-            # binary. If self.data is a memoryview, it has no decode() method,
-            # which raises AttributeError.
-            try:
-                data = repr(bytes(self.data).decode())
-                coding = "text"
-            except (UnicodeDecodeError, AttributeError):
-                data = _hexdump(self.data)
+        elif self.opcode is OP_PING or self.opcode is OP_PONG:
+            # Ping and pong payloads are shown as text only when they're
+            # printable ASCII, which is what applications put there.
+            payload = bytes(self.data)
+            if payload.translate(None, _PRINTABLE_ASCII):
+                data = _hexdump(payload)
                 coding = "binary"
+            else:
+                data = repr(payload.decode())
+                coding = "text"
+        else:
+            # Data frames are shown as text when they're UTF-8 (a fragment
+            # of it, for continuation frames) without unprintable
+            # characters, whatever their opcode; as bytes otherwise.
+            # Labels say when the form differs from what the opcode says.
+            text = _printable_text(
+                bytes(self.data), self.fin, self.opcode is OP_CONT
+            )
+            if text is None:
+                data = _hexdump(self.data)
+                coding = None if self.opcode is OP_BINARY else "binary"
+            else:
+                data = text
+                coding = None if self.opcode is OP_TEXT else "text"
 
         if len(data) > self.MAX_LOG_SIZE:
             cut = self.MAX_LOG_SIZE // 3 - 1  # by default cut = 24
@@ -344,6 +345,33 @@ class Frame:
                 raise ProtocolError("control frame too long")
             if not self.fin:
                 raise ProtocolError("fragmented control frame")
+
+
+# Bytes that str(Frame) shows as text in a ping or pong payload.
+_PRINTABLE_ASCII = string.printable.encode()
+
+
+def _printable_text(data: bytes, fin: bool, continuation: bool) -> str | None:
+    """
+    Return the :func:`repr` of ``data`` as text, or :obj:`None` if it isn't.
+
+    ``data`` must be UTF-8; a continuation frame may start in the middle of
+    a character and a non-final frame may end in the middle of one. Text
+    with characters that :func:`repr` escapes as ``\\x..`` isn't shown as
+    text either.
+
+    """
+    start = 0
+    if continuation:
+        # Up to three continuation bytes end a character begun earlier.
+        while start < 3 and start < len(data) and 0x80 <= data[start] < 0xC0:
+            start += 1
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(data[start:], final=fin)
+    except UnicodeDecodeError:
+        return None
+    text = repr(data.decode(errors="replace"))
+    return None if "\\x" in text else text
 
 
 def _hexdump(data: BytesLike) -> str:
