@@ -19,6 +19,7 @@ _PRELUDE = """
 fix_randomness()
 capture_logs()
 from websockets.datastructures import Headers
+from websockets.exceptions import ConnectionClosedOK
 from websockets.http11 import Request, Response
 from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
 """
@@ -63,7 +64,12 @@ rec_logs()
 """
 )
 
-ECHO = "rec('handler.recv', AW ws.recv())\nAW ws.send('echo')"
+# Echo one message, then wait for the client to close: the client decides
+# when the connection ends, so that the order of close frames is fixed.
+ECHO = (
+    "rec('handler.recv', AW ws.recv())\nAW ws.send('echo')\n"
+    "try:\n    AW ws.recv()\nexcept ConnectionClosedOK:\n    pass"
+)
 
 # name: (serve kwargs, handler body, setup, request, messages)
 # `request` and `messages` are expressions of the runner's helpers.
@@ -71,10 +77,11 @@ CASES = {
     "default": ("", ECHO, "", "REQUEST", "frame(1, b'hi')"),
     "binary_echo": (
         "",
-        "msg = AW ws.recv()\nAW ws.send(msg)",
+        "msg = AW ws.recv()\nAW ws.send(msg)\n"
+        "try:\n    AW ws.recv()\nexcept ConnectionClosedOK:\n    pass",
         "",
         "REQUEST",
-        "frame(2, b'\\\\x00\\\\x01')",
+        "frame(2, b'\\x00\\x01')",
     ),
     "handler_observes_request": (
         "",
@@ -93,14 +100,14 @@ CASES = {
         ", origins=['https://a.example']",
         ECHO,
         "",
-        "REQUEST.replace(b'\\\\r\\\\n\\\\r\\\\n', b'\\\\r\\\\nOrigin: https://a.example\\\\r\\\\n\\\\r\\\\n')",
+        "REQUEST.replace(b'\\r\\n\\r\\n', b'\\r\\nOrigin: https://a.example\\r\\n\\r\\n')",
         "frame(1, b'hi')",
     ),
     "origins_forbidden": (
         ", origins=['https://a.example']",
         ECHO,
         "",
-        "REQUEST.replace(b'\\\\r\\\\n\\\\r\\\\n', b'\\\\r\\\\nOrigin: https://b.example\\\\r\\\\n\\\\r\\\\n')",
+        "REQUEST.replace(b'\\r\\n\\r\\n', b'\\r\\nOrigin: https://b.example\\r\\n\\r\\n')",
         "",
     ),
     "origins_missing": (", origins=['https://a.example']", ECHO, "", "REQUEST", ""),
@@ -109,58 +116,64 @@ CASES = {
         ", subprotocols=['chat', 'superchat']",
         "rec('subprotocol', ws.subprotocol)",
         "",
-        "REQUEST.replace(b'\\\\r\\\\n\\\\r\\\\n', b'\\\\r\\\\nSec-WebSocket-Protocol: superchat, chat\\\\r\\\\n\\\\r\\\\n')",
+        "REQUEST.replace(b'\\r\\n\\r\\n', b'\\r\\nSec-WebSocket-Protocol: superchat, chat\\r\\n\\r\\n')",
         "",
     ),
     "subprotocols_no_match": (
         ", subprotocols=['chat']",
         "rec('subprotocol', ws.subprotocol)",
         "",
-        "REQUEST.replace(b'\\\\r\\\\n\\\\r\\\\n', b'\\\\r\\\\nSec-WebSocket-Protocol: other\\\\r\\\\n\\\\r\\\\n')",
+        "REQUEST.replace(b'\\r\\n\\r\\n', b'\\r\\nSec-WebSocket-Protocol: other\\r\\n\\r\\n')",
         "",
     ),
     "select_subprotocol": (
         ", select_subprotocol=pick",
         "rec('subprotocol', ws.subprotocol)",
         "def pick(ws, offered):\n    rec('offered', list(offered))\n    return offered[-1]",
-        "REQUEST.replace(b'\\\\r\\\\n\\\\r\\\\n', b'\\\\r\\\\nSec-WebSocket-Protocol: a, b\\\\r\\\\n\\\\r\\\\n')",
+        "REQUEST.replace(b'\\r\\n\\r\\n', b'\\r\\nSec-WebSocket-Protocol: a, b\\r\\n\\r\\n')",
         "",
     ),
     "select_subprotocol_raises": (
         ", select_subprotocol=pick",
         "pass",
         "def pick(ws, offered):\n    raise ValueError('no pick')",
-        "REQUEST.replace(b'\\\\r\\\\n\\\\r\\\\n', b'\\\\r\\\\nSec-WebSocket-Protocol: a\\\\r\\\\n\\\\r\\\\n')",
+        "REQUEST.replace(b'\\r\\n\\r\\n', b'\\r\\nSec-WebSocket-Protocol: a\\r\\n\\r\\n')",
         "",
     ),
     "compression_default_offered": (
         "",
         ECHO,
         "",
-        "REQUEST.replace(b'\\\\r\\\\n\\\\r\\\\n', b'\\\\r\\\\nSec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\\\\r\\\\n\\\\r\\\\n')",
+        "REQUEST.replace(b'\\r\\n\\r\\n', b'\\r\\nSec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\\r\\n\\r\\n')",
         "",
     ),
     "compression_none": (
         ", compression=None",
         ECHO,
         "",
-        "REQUEST.replace(b'\\\\r\\\\n\\\\r\\\\n', b'\\\\r\\\\nSec-WebSocket-Extensions: permessage-deflate\\\\r\\\\n\\\\r\\\\n')",
+        "REQUEST.replace(b'\\r\\n\\r\\n', b'\\r\\nSec-WebSocket-Extensions: permessage-deflate\\r\\n\\r\\n')",
         "frame(1, b'hi')",
     ),
-    "compression_invalid": (", compression='bogus'", ECHO, "", "REQUEST", ""),
+    "compression_invalid": (
+        "",
+        ECHO,
+        "call('serve', serve, print, '127.0.0.1', 0, compression='bogus')",
+        "REQUEST",
+        "",
+    ),
     "extensions_factory": (
         ", extensions=[ServerPerMessageDeflateFactory(server_max_window_bits=10,"
         " server_no_context_takeover=True)]",
         ECHO,
         "",
-        "REQUEST.replace(b'\\\\r\\\\n\\\\r\\\\n', b'\\\\r\\\\nSec-WebSocket-Extensions: permessage-deflate\\\\r\\\\n\\\\r\\\\n')",
+        "REQUEST.replace(b'\\r\\n\\r\\n', b'\\r\\nSec-WebSocket-Extensions: permessage-deflate\\r\\n\\r\\n')",
         "",
     ),
     "deflate_message": (
         "",
         ECHO,
         "",
-        "REQUEST.replace(b'\\\\r\\\\n\\\\r\\\\n', b'\\\\r\\\\nSec-WebSocket-Extensions: permessage-deflate\\\\r\\\\n\\\\r\\\\n')",
+        "REQUEST.replace(b'\\r\\n\\r\\n', b'\\r\\nSec-WebSocket-Extensions: permessage-deflate\\r\\n\\r\\n')",
         # "hi" compressed with permessage-deflate.
         "frame(1, bytes.fromhex('cac80400'), rsv=4)",
     ),
@@ -174,7 +187,7 @@ CASES = {
     "process_request_respond": (
         ", process_request=hook",
         ECHO,
-        "def hook(ws, request):\n    return ws.respond(403, 'go away\\\\n')",
+        "def hook(ws, request):\n    return ws.respond(403, 'go away\\n')",
         "REQUEST",
         "",
     ),
@@ -197,8 +210,8 @@ CASES = {
         ", process_request=hook",
         ECHO,
         "def hook(ws, request):\n"
-        "    if request.path == '/healthz':\n        return ws.respond(200, 'OK\\\\n')",
-        "b'GET /healthz HTTP/1.1\\\\r\\\\nHost: x\\\\r\\\\n\\\\r\\\\n'",
+        "    if request.path == '/healthz':\n        return ws.respond(200, 'OK\\n')",
+        "b'GET /healthz HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n'",
         "",
     ),
     "process_response_modify": (
@@ -211,7 +224,7 @@ CASES = {
     "process_response_replace": (
         ", process_response=hook",
         ECHO,
-        "def hook(ws, request, response):\n    return ws.respond(500, 'replaced\\\\n')",
+        "def hook(ws, request, response):\n    return ws.respond(500, 'replaced\\n')",
         "REQUEST",
         "",
     ),
@@ -230,7 +243,7 @@ CASES = {
         "REQUEST",
         "frame(1, b'hi')",
     ),
-    "open_timeout": (", open_timeout=0.3", ECHO, "", "b'GET / HTTP/1.1\\\\r\\\\n'", ""),
+    "open_timeout": (", open_timeout=0.3", ECHO, "", "b'GET / HTTP/1.1\\r\\n'", ""),
     "open_timeout_none": (", open_timeout=None", ECHO, "", "REQUEST", "frame(1, b'hi')"),
     "ping_timeout": (
         ", ping_interval=0.1, ping_timeout=0.2",
@@ -267,7 +280,7 @@ CASES = {
         "REQUEST",
         "",
     ),
-    "bad_request_junk": ("", ECHO, "", "b'junk\\\\r\\\\n\\\\r\\\\n'", ""),
+    "bad_request_junk": ("", ECHO, "", "b'junk\\r\\n\\r\\n'", ""),
     "bad_request_no_key": ("", ECHO, "", "REQUEST.replace(b'Sec-WebSocket-Key', b'X-Key')", ""),
     "bad_request_version": (
         "",
@@ -276,7 +289,7 @@ CASES = {
         "REQUEST.replace(b'Version: 13', b'Version: 8')",
         "",
     ),
-    "plain_http_get": ("", ECHO, "", "b'GET / HTTP/1.1\\\\r\\\\nHost: x\\\\r\\\\n\\\\r\\\\n'", ""),
+    "plain_http_get": ("", ECHO, "", "b'GET / HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n'", ""),
     "eof_before_request": ("", ECHO, "", "b''", ""),
     "client_sends_unmasked": ("", ECHO, "", "REQUEST", "frame(1, b'hi', mask=False)"),
     "client_sends_ping": (
@@ -286,12 +299,12 @@ CASES = {
         "REQUEST",
         "frame(9, b'ping?')",
     ),
-    "client_sends_invalid_utf8": ("", ECHO, "", "REQUEST", "frame(1, b'\\\\xff')"),
+    "client_sends_invalid_utf8": ("", ECHO, "", "REQUEST", "frame(1, b'\\xff')"),
     "basic_auth_ok": (
         ", process_request=basic_auth(realm='r', credentials=('u', 'p'))",
         "rec('username', ws.username)",
         "",
-        "REQUEST.replace(b'\\\\r\\\\n\\\\r\\\\n', b'\\\\r\\\\nAuthorization: Basic dTpw\\\\r\\\\n\\\\r\\\\n')",
+        "REQUEST.replace(b'\\r\\n\\r\\n', b'\\r\\nAuthorization: Basic dTpw\\r\\n\\r\\n')",
         "",
     ),
     "basic_auth_missing": (
@@ -305,14 +318,14 @@ CASES = {
         ", process_request=basic_auth(credentials=[('u', 'p'), ('v', 'q')])",
         "pass",
         "",
-        "REQUEST.replace(b'\\\\r\\\\n\\\\r\\\\n', b'\\\\r\\\\nAuthorization: Basic dTpx\\\\r\\\\n\\\\r\\\\n')",
+        "REQUEST.replace(b'\\r\\n\\r\\n', b'\\r\\nAuthorization: Basic dTpx\\r\\n\\r\\n')",
         "",
     ),
     "basic_auth_malformed": (
         ", process_request=basic_auth(credentials=('u', 'p'))",
         "pass",
         "",
-        "REQUEST.replace(b'\\\\r\\\\n\\\\r\\\\n', b'\\\\r\\\\nAuthorization: Bearer xyz\\\\r\\\\n\\\\r\\\\n')",
+        "REQUEST.replace(b'\\r\\n\\r\\n', b'\\r\\nAuthorization: Bearer xyz\\r\\n\\r\\n')",
         "",
     ),
     "basic_auth_check_credentials": (
@@ -320,7 +333,7 @@ CASES = {
         "rec('username', ws.username)",
         "def check(username, password):\n    rec('checked', [username, password])\n"
         "    return password == 'p'",
-        "REQUEST.replace(b'\\\\r\\\\n\\\\r\\\\n', b'\\\\r\\\\nAuthorization: Basic dTpw\\\\r\\\\n\\\\r\\\\n')",
+        "REQUEST.replace(b'\\r\\n\\r\\n', b'\\r\\nAuthorization: Basic dTpw\\r\\n\\r\\n')",
         "",
     ),
     "basic_auth_both_arguments": (
@@ -351,7 +364,7 @@ ASYNCIO_ONLY = {
     "process_request_async": (
         ", process_request=hook",
         ECHO,
-        "async def hook(ws, request):\n    return ws.respond(401, 'who?\\\\n')",
+        "async def hook(ws, request):\n    return ws.respond(401, 'who?\\n')",
         "REQUEST",
         "",
     ),
@@ -366,7 +379,7 @@ ASYNCIO_ONLY = {
         ", process_request=basic_auth(check_credentials=check)",
         "rec('username', ws.username)",
         "async def check(username, password):\n    return username == 'u'",
-        "REQUEST.replace(b'\\\\r\\\\n\\\\r\\\\n', b'\\\\r\\\\nAuthorization: Basic dTpw\\\\r\\\\n\\\\r\\\\n')",
+        "REQUEST.replace(b'\\r\\n\\r\\n', b'\\r\\nAuthorization: Basic dTpw\\r\\n\\r\\n')",
         "",
     ),
     "write_limit": (", write_limit=1", ECHO, "", "REQUEST", "frame(1, b'hi')"),
