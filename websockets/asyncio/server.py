@@ -807,8 +807,6 @@ def serve(
             # The Sans-I/O layer already answered with an HTTP error and
             # logged the failure; process_request and process_response
             # failures were logged above. Don't log a second time.
-            if connection.debug:
-                connection.logger.debug("! opening handshake failed", exc_info=True)
             connection.transport.close()
             connection.arm_close_timer()
             return
