@@ -24,6 +24,7 @@ PENDING: dict[str, str] = {}
 # Differences documented in docs/differences.rst, by section title.
 DOCUMENTED: dict[str, str] = {
     "sansio-frame-str-nonfinal-invalid-end": "Debug logs of non-final frames ending in invalid UTF-8",
+    "sansio-server-rules-control_long_header_only": "Invalid frames fail before their payload arrives",
 }
 
 

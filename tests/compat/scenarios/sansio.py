@@ -497,3 +497,42 @@ SCENARIOS["sansio-frame-str-nonfinal-invalid-end"] = (
     "rec('str', [str(Frame(op, d, fin=False)) for op in (Opcode.TEXT, Opcode.BINARY)"
     " for d in [b'\\x80', b'3\\xa9\\xa9\\xa9\\xa9']])\n"
 )
+
+# Frames that break several rules at once: which error wins. Raw headers,
+# for a server (masked) with max_size=64 or None.
+RULE_ORDER = {
+    "opcode_unmasked": ("bytes([0x83, 0x01]) + b'x'", 64),
+    "opcode_rsv": ("bytes([0xb3, 0x81, 0, 0, 0, 0]) + b'x'", 64),
+    "rsv_too_big": ("bytes([0xc1, 0xe4, 0, 0, 0, 0]) + b'x' * 100", 64),
+    "control_long_too_big": ("bytes([0x89, 0xfe, 0, 126, 0, 0, 0, 0]) + b'x' * 126", 64),
+    "control_fragmented_too_big": ("bytes([0x09, 0xe4, 0, 0, 0, 0]) + b'x' * 100", 64),
+    "rsv_control_long": ("bytes([0xc9, 0xfe, 0, 126, 0, 0, 0, 0]) + b'x' * 126", None),
+    "rsv_control_fragmented": ("bytes([0x49, 0x83, 0, 0, 0, 0]) + b'xyz'", None),
+    "control_long_fragmented": ("bytes([0x09, 0xfe, 0, 126, 0, 0, 0, 0]) + b'x' * 126", None),
+    # Only the header of a control frame that is too long: websockets waits
+    # for the payload before it checks.
+    "control_long_header_only": ("bytes([0x89, 0xfe, 0, 126])", None),
+}
+for _name, (_chunks, _max_size) in RULE_ORDER.items():
+    SCENARIOS[f"sansio-server-rules-{_name}"] = _OPEN_SERVER.format(
+        chunks=_chunks, max_size=_max_size
+    )
+
+# The stream ends in the middle of a frame, at each step of its parsing.
+TRUNCATED = {
+    "first_byte": "b'\\x81'",
+    "extended_length_16": "b'\\x81\\xfe\\x00'",
+    "extended_length_64": "b'\\x81\\xff\\x00\\x00'",
+    "mask_missing": "b'\\x81\\x85'",
+    "mask_partial": "b'\\x81\\x85\\x00\\x00'",
+    "payload_partial": "b'\\x81\\x85\\x00\\x00\\x00\\x00ab'",
+    "payload_16_partial": "b'\\x81\\xfe\\x01\\x00\\x00\\x00\\x00\\x00abc'",
+    "after_a_frame": "b'\\x81\\x80\\x00\\x00\\x00\\x00\\x81'",
+}
+for _name, _chunks in TRUNCATED.items():
+    SCENARIOS[f"sansio-server-truncated-{_name}"] = _OPEN_SERVER.format(
+        chunks=_chunks, max_size=None
+    )
+SCENARIOS["sansio-client-truncated-payload"] = _OPEN_CLIENT.format(
+    chunks="b'\\x81\\x05ab'", max_size=None
+)
