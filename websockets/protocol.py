@@ -442,7 +442,7 @@ class Protocol:
             # wasn't closed cleanly: the closing handshake switches to the
             # "http" mode with the discarding parser.
             if self.frame_parser.buffered:
-                exc = EOFError("stream ends in the middle of a frame")
+                exc = _truncated_frame(self.frame_parser.take_buffer())
             else:
                 exc = EOFError("unexpected end of stream")
             self.parser_exc = exc
@@ -1046,3 +1046,32 @@ class Protocol:
         if self.debug:
             self.logger.debug("> EOF")
         self.writes.append(SEND_EOF)
+
+
+def _truncated_frame(data: bytes) -> EOFError:
+    """
+    Describe the end of the stream in the middle of the frame in ``data``.
+
+    websockets reads a frame in four steps: the first two bytes, the extended
+    length, the mask and the payload; its error says how many bytes of the
+    step that the stream interrupted were there, out of how many.
+
+    """
+    if len(data) < 2:
+        got, expected = len(data), 2
+    else:
+        code = data[1] & 0x7F
+        steps = [2 if code == 126 else 8 if code == 127 else 0]
+        steps.append(4 if data[1] & 0x80 else 0)
+        if code == 126 and len(data) >= 4:
+            steps.append(int.from_bytes(data[2:4], "big"))
+        elif code == 127 and len(data) >= 10:
+            steps.append(int.from_bytes(data[2:10], "big"))
+        else:
+            steps.append(code if code < 126 else 1 << 64)
+        got, expected = len(data) - 2, 0
+        for expected in steps:
+            if got < expected:
+                break
+            got -= expected
+    return EOFError(f"stream ends after {got} bytes, expected {expected} bytes")
