@@ -253,6 +253,13 @@ CASES = {
         "",
     ),
     "close_timeout": (", close_timeout=0.2", "AW ws.close(1001)", "", "REQUEST", ""),
+    "close_timeout_client_silent": (
+        ", close_timeout=0.2",
+        "AW ws.close(1001)\nrec('close_code', ws.close_code)",
+        "",
+        "REQUEST",
+        "NEVER",
+    ),
     "max_size": (", max_size=10", ECHO, "", "REQUEST", "frame(1, b'x' * 20)"),
     "max_size_none": (", max_size=None", ECHO, "", "REQUEST", "frame(2, b'x' * 2000)"),
     "max_size_tuple": (
@@ -411,6 +418,8 @@ def render(api, name, case, *, unix=False):
     # The raw client closes after its messages; without messages, it waits
     # for the server to close, so that the handler decides when.
     close = "CLOSE_1000" if messages else "None"
+    if messages == "NEVER":
+        messages, close = "", "'never'"
     session = f"request={request}, messages=[{messages}], close={close}{family}"
     return template.format(
         setup=setup.replace("AW ", aw),
