@@ -379,7 +379,7 @@ class Connection:
 
         # Wait for the protocol state to be CLOSED before accessing close_exc.
         self.recv_events_thread.join()
-        raise self.protocol.close_exc from self.recv_exc
+        raise self.protocol.close_exc from self._recv_cause()
 
     @overload
     def recv_streaming(self, decode: Literal[True]) -> Iterator[str]: ...
@@ -442,7 +442,7 @@ class Connection:
 
         # Wait for the protocol state to be CLOSED before accessing close_exc.
         self.recv_events_thread.join()
-        raise self.protocol.close_exc from self.recv_exc
+        raise self.protocol.close_exc from self._recv_cause()
 
     def send(
         self,
@@ -1137,6 +1137,14 @@ class Connection:
     def close_exc(self) -> ConnectionClosed:
         """Exception to raise when the connection is closed."""
         return self.protocol.close_exc
+
+    def _recv_cause(self) -> BaseException | None:
+        # As in the asyncio implementation: a broken TCP connection explains
+        # the closure best; otherwise, the error that failed the connection
+        # (PayloadTooBig, ProtocolError...) is the cause, like in websockets.
+        if self.recv_exc is not None:
+            return self.recv_exc
+        return getattr(self.protocol, "parser_exc", None)
 
     def set_recv_exc(self, exc: BaseException | None) -> None:
         """
