@@ -1038,8 +1038,7 @@ class Connection(asyncio.BufferedProtocol):
     def _close_timeout(self) -> None:
         self.close_timer = None
         if not self.connection_lost_waiter.done():
-            if self.debug:
-                self.logger.debug("x aborting TCP connection")
+            # websockets doesn't log this; the "< EOF" that follows does.
             self.transport.abort()
 
     def send_data(self) -> None:
