@@ -138,7 +138,7 @@ class Connection:
         # Mapping of ping IDs to pong waiters, in chronological order.
         self.pending_pings: dict[bytes, tuple[threading.Event, float, bool]] = {}
 
-        self.latency: float = 0
+        self.latency: float = 0.0
         """
         Latency of the connection, in seconds.
 
@@ -357,6 +357,7 @@ class Connection:
 
         """
         self.maybe_raise_legacy_warning()
+        cause: BaseException | None = None
         try:
             return self.recv_messages.get(timeout, decode)
         except EOFError:
@@ -375,11 +376,13 @@ class Connection:
                     CloseCode.INVALID_DATA,
                     f"{exc.reason} at position {exc.start}",
                 )
+            # Like websockets, the decoding error is the cause.
+            cause = exc
             # fallthrough
 
         # Wait for the protocol state to be CLOSED before accessing close_exc.
         self.recv_events_thread.join()
-        raise self.protocol.close_exc from self._recv_cause()
+        raise self.protocol.close_exc from cause or self._recv_cause()
 
     @overload
     def recv_streaming(self, decode: Literal[True]) -> Iterator[str]: ...
@@ -421,6 +424,7 @@ class Connection:
 
         """
         self.maybe_raise_legacy_warning()
+        cause: BaseException | None = None
         try:
             yield from self.recv_messages.get_iter(decode)
             return
@@ -438,11 +442,13 @@ class Connection:
                     CloseCode.INVALID_DATA,
                     f"{exc.reason} at position {exc.start}",
                 )
+            # Like websockets, the decoding error is the cause.
+            cause = exc
             # fallthrough
 
         # Wait for the protocol state to be CLOSED before accessing close_exc.
         self.recv_events_thread.join()
-        raise self.protocol.close_exc from self._recv_cause()
+        raise self.protocol.close_exc from cause or self._recv_cause()
 
     def send(
         self,
