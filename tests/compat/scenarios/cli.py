@@ -27,18 +27,23 @@ for _name, (_args, _stdin) in SUBPROCESS.items():
 # The CLI against a server of the same package: messages from stdin, and
 # what the server says, on stdout.
 SCENARIOS["cli-run-session"] = r"""
+import subprocess
 from websockets.sync.server import serve
 def handler(ws):
     ws.send("welcome")
-    for message in ws:
-        ws.send(f"echo {message}")
+    ws.close(1001, "bye")
 with serve(handler, "127.0.0.1", 0) as server:
     port = alias(server.socket.getsockname()[1], "PORT")
     thread = start_thread(server.serve_forever)
-    result = pyrun(["-m", "websockets", f"ws://127.0.0.1:{port}/"], stdin="")
+    command = [sys.executable] + (["-I"] if sys.flags.isolated else [])
+    # stdin stays open: the server ends the session, not an EOF on stdin.
+    process = subprocess.Popen(command + ["-m", "websockets", f"ws://127.0.0.1:{port}/"],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    out = process.stdout.read()
+    process.stdin.close()
+    rec("run", [process.wait(10), out])
     server.shutdown()
     thread.join(5)
-rec("run", result)
 """
 
 _MAIN = r"""

@@ -153,7 +153,7 @@ CASES = {
     "max_queue_tuple": case(", max_queue=(4, 2)"),
     "max_queue_none": case(", max_queue=None"),
     "logger_custom": case(
-        ", logger='custom'",
+        ", logger=logging.getLogger('custom')",
         setup="logging.getLogger('custom').setLevel(logging.DEBUG)\n"
         "logging.getLogger('custom').addHandler(_Capture())",
     ),
@@ -311,6 +311,7 @@ async def main():
     try:
         async for ws in connect(f"ws://127.0.0.1:{{srv.port}}/", process_exception=pe, reconnect_delays=delays):
             rec("recv", await ws.recv())
+            await ws.close()
             break
     except Exception as exc:
         rec("exc", describe(exc))

@@ -273,7 +273,7 @@ CASES = {
     "max_queue_tuple": (", max_queue=(4, 2)", ECHO, "", "REQUEST", "frame(1, b'q')"),
     "max_queue_none": (", max_queue=None", ECHO, "", "REQUEST", "frame(1, b'q')"),
     "logger_custom": (
-        ", logger='custom'",
+        ", logger=logging.getLogger('custom')",
         ECHO,
         "import logging\nlogging.getLogger('custom').setLevel(logging.DEBUG)\n"
         "logging.getLogger('custom').addHandler(_Capture())",
