@@ -436,14 +436,15 @@ class Protocol:
                 return
             self.eof_rcvd = True
             self.fast_frames = False
-            if self.debug:
-                self.logger.debug("< EOF")
             # Reaching EOF while parsing frames means that the connection
             # wasn't closed cleanly: the closing handshake switches to the
-            # "http" mode with the discarding parser.
+            # "http" mode with the discarding parser. Like websockets, log
+            # "< EOF" only when it comes between frames.
             if self.frame_parser.buffered:
                 exc = _truncated_frame(self.frame_parser.take_buffer())
             else:
+                if self.debug:
+                    self.logger.debug("< EOF")
                 exc = EOFError("unexpected end of stream")
             self.parser_exc = exc
             self.fail(CloseCode.ABNORMAL_CLOSURE, str(exc))
