@@ -195,9 +195,7 @@ class Frame:
             # of it, for continuation frames) without unprintable
             # characters, whatever their opcode; as bytes otherwise.
             # Labels say when the form differs from what the opcode says.
-            text = _printable_text(
-                bytes(self.data), self.fin, self.opcode is OP_CONT
-            )
+            text = _printable_text(bytes(self.data), self.fin, self.opcode is OP_CONT)
             if text is None:
                 data = _hexdump(self.data)
                 coding = None if self.opcode is OP_BINARY else "binary"

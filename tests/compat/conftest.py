@@ -29,6 +29,10 @@ RUNNER = (pathlib.Path(__file__).parent / "runner.py").read_text()
 # Deadline for a whole batch; each scenario has its own, shorter one.
 BATCH_DEADLINE = 300
 
+# Scenarios that each runner runs at once. Most of them wait on sockets and
+# timers, not on the CPU.
+PARALLEL = 6
+
 # The mode of this test run, which this package's side must run in too.
 MODE_VARIABLES = ("WEBSOCKETS_NO_SPEEDUPS", "WEBSOCKETS_REQUIRE_SPEEDUPS")
 
@@ -64,7 +68,7 @@ def compat_results(upstream, request):
         with open(path, "w") as file:
             json.dump({name: SCENARIOS[name] for name in selected}, file)
         ours = subprocess.Popen(
-            [sys.executable, "-c", RUNNER, path],
+            [sys.executable, "-c", RUNNER, path, str(PARALLEL)],
             cwd=tmp,
             env=_environment(ours=True),
             stdout=subprocess.PIPE,
@@ -75,6 +79,7 @@ def compat_results(upstream, request):
             "-c",
             RUNNER,
             path,
+            str(PARALLEL),
             env=_environment(ours=False),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

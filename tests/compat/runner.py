@@ -19,7 +19,6 @@ object: scenario id to ``{"ok": R}``, ``{"crash": ...}`` or ``{"timeout": ...}``
 
 import asyncio
 import contextlib
-import io
 import json
 import logging
 import os
@@ -231,9 +230,16 @@ def parse_frames(data, mask=False):
         payload = data[pos : pos + length]
         if key:
             payload = bytes(b ^ key[i % 4] for i, b in enumerate(payload))
-        frames.append([bool(b0 & 0x80), (b0 >> 4) & 7, b0 & 0x0F, bool(b1 & 0x80),
-                       key.hex(), payload.hex() if len(payload) < 200 else
-                       f"{len(payload)} bytes"])
+        frames.append(
+            [
+                bool(b0 & 0x80),
+                (b0 >> 4) & 7,
+                b0 & 0x0F,
+                bool(b1 & 0x80),
+                key.hex(),
+                payload.hex() if len(payload) < 200 else f"{len(payload)} bytes",
+            ]
+        )
         data = data[pos + length :]
     if data:
         frames.append(["trailing", data.hex()])
@@ -299,7 +305,7 @@ def read_until(sock, marker=b"\r\n\r\n", limit=65536, timeout=5.0):
             if not chunk:
                 break
             data += chunk
-    except (socket.timeout, OSError):
+    except (TimeoutError, OSError):
         pass
     return data
 
@@ -314,13 +320,14 @@ def read_all(sock, timeout=2.0):
             if not chunk:
                 break
             data += chunk
-    except (socket.timeout, OSError):
+    except (TimeoutError, OSError):
         pass
     return data
 
 
-def raw_exchange(port, payload, host="127.0.0.1", timeout=3.0, then=b"",
-                 shutdown=False):
+def raw_exchange(
+    port, payload, host="127.0.0.1", timeout=3.0, then=b"", shutdown=False
+):
     """Connect, send ``payload`` (then ``then``), return all bytes until EOF."""
     with socket.create_connection((host, port), timeout=timeout) as sock:
         sock.sendall(payload)
@@ -344,8 +351,16 @@ def _complete(data):
     return bool(frames) and frames[-1][0] != "trailing"
 
 
-def ws_session(port, request=REQUEST, messages=(), close=None, family=None,
-               timeout=3.0, wrap=None, shutdown=False):
+def ws_session(
+    port,
+    request=REQUEST,
+    messages=(),
+    close=None,
+    family=None,
+    timeout=3.0,
+    wrap=None,
+    shutdown=False,
+):
     """
     Play a client from raw bytes: send ``request``; if the answer is 101, send
     each message and wait for one frame after it, then send ``close`` (if
@@ -394,8 +409,12 @@ def ws_session(port, request=REQUEST, messages=(), close=None, family=None,
         try:
             while True:
                 if close is None and any(f[2] == 8 for f in _frames_in(rest)):
-                    close = frame(8, bytes.fromhex(
-                        next(f for f in _frames_in(rest) if f[2] == 8)[5]))
+                    close = frame(
+                        8,
+                        bytes.fromhex(
+                            next(f for f in _frames_in(rest) if f[2] == 8)[5]
+                        ),
+                    )
                     sock.sendall(close)
                 chunk = sock.recv(65536)
                 if not chunk:
@@ -476,7 +495,9 @@ class RawServer:
                         # close=False: never answer a close frame; read until
                         # the client gives up and closes the connection.
                         self.after.append(
-                            self.drain(conn) if self.close else read_all(conn, timeout=5)
+                            self.drain(conn)
+                            if self.close
+                            else read_all(conn, timeout=5)
                         )
         except OSError:
             pass
@@ -494,7 +515,9 @@ class RawServer:
                 if not chunk:
                     break
                 data += chunk
-                closes = [f for f in parse_frames(data) if f[0] != "trailing" and f[2] == 8]
+                closes = [
+                    f for f in parse_frames(data) if f[0] != "trailing" and f[2] == 8
+                ]
                 if closes:
                     conn.sendall(frame(8, bytes.fromhex(closes[0][5]), mask=False))
                     conn.shutdown(socket.SHUT_WR)
@@ -505,14 +528,26 @@ class RawServer:
         return data
 
     def join(self):
+        # The client is done: stop waiting for connections that won't come
+        # (on Linux, shutdown() wakes up a thread blocked in accept()).
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self.thread.join(10)
 
 
 def upgrade(extra=b"", then=b""):
     """An answer for :class:`RawServer`: a valid 101 response, then frames."""
+
     def answer(request):
-        return (RESPONSE.replace(b"{accept}", accept_for(request))[:-2] + extra
-                + b"\r\n" + then)
+        return (
+            RESPONSE.replace(b"{accept}", accept_for(request))[:-2]
+            + extra
+            + b"\r\n"
+            + then
+        )
+
     return answer
 
 
@@ -533,10 +568,19 @@ def pyrun(args, env=None, timeout=20, stdin=None):
         command.append("-I")
     full_env = dict(os.environ)
     full_env.update(env or {})
-    result = subprocess.run(command + list(args), env=full_env, capture_output=True,
-                            text=True, timeout=timeout, input=stdin)
-    return {"rc": result.returncode, "out": result.stdout,
-            "err": result.stderr.strip().splitlines()[-1:] if result.stderr else []}
+    result = subprocess.run(
+        command + list(args),
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        input=stdin,
+    )
+    return {
+        "rc": result.returncode,
+        "out": result.stdout,
+        "err": result.stderr.strip().splitlines()[-1:] if result.stderr else [],
+    }
 
 
 def tmp_socket_path():
@@ -581,8 +625,13 @@ def event(e):
     if isinstance(e, Request):
         return ["request", e.path, headers(e.headers)]
     if isinstance(e, Response):
-        return ["response", e.status_code, e.reason_phrase, headers(e.headers),
-                bytes(e.body) if e.body is not None else None]
+        return [
+            "response",
+            e.status_code,
+            e.reason_phrase,
+            headers(e.headers),
+            bytes(e.body) if e.body is not None else None,
+        ]
     return ["other", type(e).__name__]
 
 
@@ -599,7 +648,9 @@ def snap(p, key):
     return out
 
 
-HELPERS = {name: value for name, value in globals().items() if not name.startswith("__")}
+HELPERS = {
+    name: value for name, value in globals().items() if not name.startswith("__")
+}
 
 
 # --- the runner ---------------------------------------------------------------
@@ -637,58 +688,88 @@ def _child(source, out):
     try:
         data = json.dumps(payload).encode()
     except Exception as exc:  # noqa: BLE001
-        data = json.dumps({"crash": {"type": "unserialisable", "msg": str(exc)}}).encode()
+        data = json.dumps(
+            {"crash": {"type": "unserialisable", "msg": str(exc)}}
+        ).encode()
     os.write(out, data)
 
 
-def run_one(source):
-    read_fd, write_fd = os.pipe()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover  (the child)
-        os.close(read_fd)
-        status = 0
-        try:
-            # Scenarios print nothing to the runner's stdout, which is the
-            # report; anything they print goes away.
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, 1)
-            _child(source, write_fd)
-        except BaseException:  # noqa: BLE001
-            status = 1
-        finally:
-            os._exit(status)
-    os.close(write_fd)
-    chunks = []
-    deadline = time.monotonic() + SCENARIO_DEADLINE + 5
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
+class _Child:
+    """A running scenario: its process, the pipe it reports through, its data."""
+
+    def __init__(self, name, source):
+        self.name = name
+        self.started = time.monotonic()
+        read_fd, write_fd = os.pipe()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover  (the child)
             os.close(read_fd)
+            status = 0
+            try:
+                # Scenarios print nothing to the runner's stdout, which is the
+                # report; anything they print goes away.
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, 1)
+                _child(source, write_fd)
+            except BaseException:  # noqa: BLE001
+                status = 1
+            finally:
+                os._exit(status)
+        os.close(write_fd)
+        self.pid = pid
+        self.fd = read_fd
+        self.chunks = []
+
+    def result(self, timed_out=False):
+        os.close(self.fd)
+        if timed_out:
+            os.kill(self.pid, signal.SIGKILL)
+        _, status = os.waitpid(self.pid, 0)
+        if timed_out:
             return {"timeout": SCENARIO_DEADLINE}
-        ready, _, _ = select.select([read_fd], [], [], remaining)
-        if ready:
-            chunk = os.read(read_fd, 1 << 16)
-            if not chunk:
-                break
-            chunks.append(chunk)
-    os.close(read_fd)
-    _, status = os.waitpid(pid, 0)
-    data = b"".join(chunks)
-    if not data:
-        return {"crash": {"type": "died", "msg": f"wait status {status}"}}
-    return json.loads(data)
+        data = b"".join(self.chunks)
+        if not data:
+            return {"crash": {"type": "died", "msg": f"wait status {status}"}}
+        result = json.loads(data)
+        result["elapsed"] = round(time.monotonic() - self.started, 3)
+        return result
 
 
-def main(path):
+def run_all(scenarios, parallel):
+    """Run scenarios in forked children, ``parallel`` at a time."""
+    pending = list(scenarios.items())
+    running = {}
+    results = {}
+    while pending or running:
+        while pending and len(running) < parallel:
+            name, source = pending.pop(0)
+            child = _Child(name, source)
+            running[child.fd] = child
+        ready, _, _ = select.select(list(running), [], [], 1.0)
+        for fd in ready:
+            child = running[fd]
+            chunk = os.read(fd, 1 << 16)
+            if chunk:
+                child.chunks.append(chunk)
+            else:
+                del running[fd]
+                results[child.name] = child.result()
+        now = time.monotonic()
+        for fd, child in list(running.items()):
+            if now - child.started > SCENARIO_DEADLINE + 5:
+                del running[fd]
+                results[child.name] = child.result(timed_out=True)
+    return results
+
+
+def main(path, parallel=4):
     with open(path) as file:
         scenarios = json.load(file)
-    results = {name: run_one(source) for name, source in scenarios.items()}
+    results = run_all(scenarios, parallel)
     sys.stdout.write(json.dumps(results))
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], *map(int, sys.argv[2:3]))

@@ -51,14 +51,22 @@ rec("other", [head(r) for r in other.requests])
 """
 
 REDIRECTS = {
-    "cross_origin": ("f'ws://127.0.0.1:{other.port}/'", "[]", 'f"ws://127.0.0.1:{srv.port}/"'),
+    "cross_origin": (
+        "f'ws://127.0.0.1:{other.port}/'",
+        "[]",
+        'f"ws://127.0.0.1:{srv.port}/"',
+    ),
     "same_origin": ("'/again'", "[upgrade()]", 'f"ws://127.0.0.1:{srv.port}/"'),
     "cross_origin_userinfo": (
         "f'ws://127.0.0.1:{other.port}/'",
         "[]",
         'f"ws://user:pass@127.0.0.1:{srv.port}/"',
     ),
-    "same_origin_userinfo": ("'/again'", "[upgrade()]", 'f"ws://user:pass@127.0.0.1:{srv.port}/"'),
+    "same_origin_userinfo": (
+        "'/again'",
+        "[upgrade()]",
+        'f"ws://user:pass@127.0.0.1:{srv.port}/"',
+    ),
 }
 for _name, (_location, _same, _uri) in REDIRECTS.items():
     for _api, _template in (("asyncio", _REDIRECT_ASYNCIO), ("sync", _REDIRECT_SYNC)):
@@ -103,8 +111,12 @@ FORBIDDEN = {
     "http10": "REQUEST.replace(b'HTTP/1.1', b'HTTP/1.0')",
 }
 for _name, _request in FORBIDDEN.items():
-    SCENARIOS[f"asyncio-serve-forbidden-{_name}"] = _FORBIDDEN_ASYNCIO.format(request=_request)
-    SCENARIOS[f"sync-serve-forbidden-{_name}"] = _FORBIDDEN_SYNC.format(request=_request)
+    SCENARIOS[f"asyncio-serve-forbidden-{_name}"] = _FORBIDDEN_ASYNCIO.format(
+        request=_request
+    )
+    SCENARIOS[f"sync-serve-forbidden-{_name}"] = _FORBIDDEN_SYNC.format(
+        request=_request
+    )
 
 # --- status line too long ---------------------------------------------------------
 
@@ -198,7 +210,9 @@ client_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 ca.configure_trust(client_ctx)
 """
 
-SCENARIOS["sync-serve-tls"] = _TLS + r"""
+SCENARIOS["sync-serve-tls"] = (
+    _TLS
+    + r"""
 from websockets.sync.server import serve
 from websockets.sync.client import connect
 def handler(ws):
@@ -215,7 +229,10 @@ with serve(handler, "127.0.0.1", 0, ssl=server_ctx) as server:
     server.shutdown()
     thread.join(5)
 """
-SCENARIOS["asyncio-serve-tls"] = _TLS + r"""
+)
+SCENARIOS["asyncio-serve-tls"] = (
+    _TLS
+    + r"""
 from websockets.asyncio.server import serve
 from websockets.asyncio.client import connect
 async def handler(ws):
@@ -233,7 +250,10 @@ async def main():
             rec("wrong hostname", type(exc).__name__)
 arun(main())
 """
-SCENARIOS["asyncio-serve-tls-open_timeout"] = _TLS + r"""
+)
+SCENARIOS["asyncio-serve-tls-open_timeout"] = (
+    _TLS
+    + r"""
 from websockets.asyncio.server import serve
 async def handler(ws):
     pass
@@ -249,6 +269,7 @@ async def main():
         rec("closed by the server in time", await asyncio.to_thread(silent_client))
 arun(main())
 """
+)
 
 # --- asyncio client: double entry, header injection ----------------------------
 
@@ -337,7 +358,9 @@ from websockets.{api}.client import connect
 url_map = Map([Rule("/hello/<name>", endpoint=hello), Rule("/upper", endpoint=upper),
                Rule("/old", redirect_to="/upper")])
 """
-SCENARIOS["asyncio-route"] = _ROUTE.format(api="asyncio", aio="async ", aw="await ") + r"""
+SCENARIOS["asyncio-route"] = (
+    _ROUTE.format(api="asyncio", aio="async ", aw="await ")
+    + r"""
 async def main():
     async with route(url_map, "127.0.0.1", 0, server_name="127.0.0.1") as server:
         port = server.sockets[0].getsockname()[1]
@@ -349,7 +372,10 @@ async def main():
                 rec(path, describe(exc))
 arun(main())
 """
-SCENARIOS["sync-route"] = _ROUTE.format(api="sync", aio="", aw="") + r"""
+)
+SCENARIOS["sync-route"] = (
+    _ROUTE.format(api="sync", aio="", aw="")
+    + r"""
 with route(url_map, "127.0.0.1", 0, server_name="127.0.0.1") as server:
     thread = start_thread(server.serve_forever)
     port = server.socket.getsockname()[1]
@@ -362,3 +388,4 @@ with route(url_map, "127.0.0.1", 0, server_name="127.0.0.1") as server:
     server.shutdown()
     thread.join(5)
 """
+)

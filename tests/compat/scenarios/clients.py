@@ -24,7 +24,9 @@ from websockets.exceptions import ConnectionClosed
 from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
 """
 
-_ASYNCIO = _PRELUDE + r"""
+_ASYNCIO = (
+    _PRELUDE
+    + r"""
 import asyncio
 from websockets.asyncio.client import connect, unix_connect, ClientConnection
 srv = RawServer([{answers}]{server_options})
@@ -43,8 +45,11 @@ rec("requests", [head(r) for r in srv.requests])
 rec("after", [parse_frames(a) for a in srv.after])
 rec_logs()
 """
+)
 
-_SYNC = _PRELUDE + r"""
+_SYNC = (
+    _PRELUDE
+    + r"""
 from websockets.sync.client import connect, unix_connect, ClientConnection
 srv = RawServer([{answers}]{server_options})
 alias(srv.port, "SRVPORT")
@@ -60,13 +65,16 @@ rec("requests", [head(r) for r in srv.requests])
 rec("after", [parse_frames(a) for a in srv.after])
 rec_logs()
 """
+)
 
 DEFAULT_URI = 'f"ws://127.0.0.1:{srv.port}/"'
 HI = "upgrade(then=frame(1, b'hi', mask=False))"
 RECV = "rec('recv', AW ws.recv())"
 
 
-def case(kwargs="", body=RECV, answers=HI, setup="", uri=DEFAULT_URI, server_options=""):
+def case(
+    kwargs="", body=RECV, answers=HI, setup="", uri=DEFAULT_URI, server_options=""
+):
     return dict(
         kwargs=kwargs,
         body=body,
@@ -94,7 +102,8 @@ CASES = {
         ", subprotocols=['chat']", body="rec('subprotocol', ws.subprotocol)"
     ),
     "subprotocols_unknown_chosen": case(
-        ", subprotocols=['chat']", answers="upgrade(b'Sec-WebSocket-Protocol: other\\r\\n')"
+        ", subprotocols=['chat']",
+        answers="upgrade(b'Sec-WebSocket-Protocol: other\\r\\n')",
     ),
     "compression_none": case(", compression=None"),
     "compression_invalid": case(", compression='gzip'", answers=""),
@@ -115,7 +124,9 @@ CASES = {
         answers="upgrade(b'Sec-WebSocket-Extensions: permessage-deflate\\r\\n')",
     ),
     "additional_headers_dict": case(", additional_headers={'X-A': '1', 'X-B': 'two'}"),
-    "additional_headers_list": case(", additional_headers=[('X-A', '1'), ('X-A', '2')]"),
+    "additional_headers_list": case(
+        ", additional_headers=[('X-A', '1'), ('X-A', '2')]"
+    ),
     "additional_headers_headers": case(", additional_headers=Headers(X_Custom='v')"),
     "user_agent_none": case(", user_agent_header=None"),
     "user_agent_custom": case(", user_agent_header='Agent/1.0'"),
@@ -163,8 +174,12 @@ CASES = {
         body="rec('type', type(ws).__name__)",
     ),
     "status_403": case(answers="http_response('403 Forbidden', body=b'no\\n')"),
-    "status_500_no_body": case(answers="b'HTTP/1.1 500 Internal Server Error\\r\\n\\r\\n'"),
-    "status_200": case(answers="http_response('200 OK', [('Content-Type', 'text/plain')], b'hello')"),
+    "status_500_no_body": case(
+        answers="b'HTTP/1.1 500 Internal Server Error\\r\\n\\r\\n'"
+    ),
+    "status_200": case(
+        answers="http_response('200 OK', [('Content-Type', 'text/plain')], b'hello')"
+    ),
     "wrong_accept": case(
         answers="b'HTTP/1.1 101 Switching Protocols\\r\\nUpgrade: websocket\\r\\n"
         "Connection: Upgrade\\r\\nSec-WebSocket-Accept: bad\\r\\n\\r\\n'"
@@ -259,7 +274,9 @@ SYNC_ONLY = {
         ", sock=socket.create_connection(('127.0.0.1', srv.port))",
         uri='f"ws://127.0.0.1:{srv.port}/"',
     ),
-    "legacy_false": case(", legacy=False", body="rec('type', type(ws).__name__)", answers=HI),
+    "legacy_false": case(
+        ", legacy=False", body="rec('type', type(ws).__name__)", answers=HI
+    ),
     "server_hostname_without_ssl": case(", server_hostname='x'"),
     "proxy_ssl_without_https_proxy": case(
         ", proxy=f'http://127.0.0.1:{srv.port}', proxy_ssl=ssl.create_default_context()",
@@ -296,7 +313,9 @@ for _name, _spec in SYNC_ONLY.items():
     SCENARIOS[f"sync-connect-{_name}"] = render("sync", _spec)
 
 # Reconnection: `async for` / `for` over connect(), with process_exception.
-_RECONNECT = _PRELUDE + r"""
+_RECONNECT = (
+    _PRELUDE
+    + r"""
 import asyncio
 from websockets.asyncio.client import connect
 srv = RawServer([AndClose(http_response('503 Service Unavailable')), AndClose({second}),
@@ -320,6 +339,7 @@ srv.join()
 rec("requests", len(srv.requests))
 rec_logs()
 """
+)
 
 RECONNECTS = {
     "retry_503": ("upgrade(then=frame(1, b'second', mask=False))", "None"),
@@ -328,4 +348,6 @@ RECONNECTS = {
     "retry_after_refused_handshake": ("b'junk\\r\\n\\r\\n'", "None"),
 }
 for _name, (_second, _returns) in RECONNECTS.items():
-    SCENARIOS[f"asyncio-reconnect-{_name}"] = _RECONNECT.format(second=_second, returns=_returns)
+    SCENARIOS[f"asyncio-reconnect-{_name}"] = _RECONNECT.format(
+        second=_second, returns=_returns
+    )

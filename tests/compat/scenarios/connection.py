@@ -203,10 +203,17 @@ CASES = {
         "",
         "",
     ),
-    "close_twice": (WAIT, "AW ws.close()\nAW ws.close()\nrec('state', ws.state.name)", "", ""),
+    "close_twice": (
+        WAIT,
+        "AW ws.close()\nAW ws.close()\nrec('state', ws.state.name)",
+        "",
+        "",
+    ),
     "server_closes_first": (
         "AW ws.close(1001, 'bye')",
-        "try:\n    AW ws.recv()\n" + CLOSED + "\nrec('close', [ws.close_code, ws.close_reason])",
+        "try:\n    AW ws.recv()\n"
+        + CLOSED
+        + "\nrec('close', [ws.close_code, ws.close_reason])",
         "",
         "",
     ),
@@ -231,7 +238,10 @@ CASES = {
     ),
     "ping_after_close": (
         WAIT,
-        "AW ws.close()\ntry:\n    AW ws.ping()\n" + CLOSED + "\ntry:\n    AW ws.pong()\n" + CLOSED,
+        "AW ws.close()\ntry:\n    AW ws.ping()\n"
+        + CLOSED
+        + "\ntry:\n    AW ws.pong()\n"
+        + CLOSED,
         "",
         "",
     ),
@@ -360,7 +370,9 @@ def render(api: str, case: tuple[str, str, str, str], *, unix: bool = False) -> 
     template = _ASYNCIO if api == "asyncio" else _SYNC
 
     def sub(body: str, level: int) -> str:
-        return textwrap.indent(body.replace("AW ", aw).replace("AFOR ", afor), "    " * level)
+        return textwrap.indent(
+            body.replace("AW ", aw).replace("AFOR ", afor), "    " * level
+        )
 
     if unix:
         setup = "SOCK = tmp_socket_path()"

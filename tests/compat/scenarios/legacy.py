@@ -108,7 +108,9 @@ CASES = {
 
 def render(case: tuple[str, str, str, str, str]) -> str:
     server_kwargs, server, setup, client_kwargs, body = case
-    client = CONNECT.format(client_kwargs=client_kwargs, body=textwrap.indent(body, " " * 20))
+    client = CONNECT.format(
+        client_kwargs=client_kwargs, body=textwrap.indent(body, " " * 20)
+    )
     if "basic_auth_accepted" in server_kwargs + body:  # pragma: no cover
         pass
     return _TEMPLATE.format(
@@ -121,9 +123,9 @@ def render(case: tuple[str, str, str, str, str]) -> str:
 
 for _name, _case in CASES.items():
     SCENARIOS[f"legacy-{_name}"] = render(_case)
-SCENARIOS["legacy-basic_auth_accepted"] = SCENARIOS["legacy-basic_auth_accepted"].replace(
-    '/path"', '/path".replace("ws://", "ws://u:p@")'
-)
+SCENARIOS["legacy-basic_auth_accepted"] = SCENARIOS[
+    "legacy-basic_auth_accepted"
+].replace('/path"', '/path".replace("ws://", "ws://u:p@")')
 
 # Deprecated names and their warnings.
 SCENARIOS["legacy-deprecated-imports"] = r"""

@@ -16,7 +16,9 @@ _GOOD_REQUEST = (
 )
 
 
-def _request(*, method="GET", target="/chat?x=1", version="HTTP/1.1", drop=(), extra=""):
+def _request(
+    *, method="GET", target="/chat?x=1", version="HTTP/1.1", drop=(), extra=""
+):
     lines = [
         f"{method} {target} {version}",
         "Host: example.com",
@@ -51,7 +53,9 @@ SERVER_REQUESTS = {
     "connection_list": _request(
         drop=("Connection",), extra="Connection: keep-alive, Upgrade\r\n"
     ),
-    "bad_key": _request(drop=("Sec-WebSocket-Key",), extra="Sec-WebSocket-Key: abc\r\n"),
+    "bad_key": _request(
+        drop=("Sec-WebSocket-Key",), extra="Sec-WebSocket-Key: abc\r\n"
+    ),
     "two_keys": _request(extra="Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"),
     "version_8": _request(
         drop=("Sec-WebSocket-Version",), extra="Sec-WebSocket-Version: 8\r\n"
@@ -72,7 +76,9 @@ SERVER_REQUESTS = {
     "body_content_length": _request(extra="Content-Length: 3\r\n"),
     "transfer_encoding": _request(extra="Transfer-Encoding: chunked\r\n"),
     "origin": _request(extra="Origin: https://example.com\r\n"),
-    "subprotocols_offered": _request(extra="Sec-WebSocket-Protocol: chat, superchat\r\n"),
+    "subprotocols_offered": _request(
+        extra="Sec-WebSocket-Protocol: chat, superchat\r\n"
+    ),
     "deflate_offered": _request(
         extra="Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"
     ),
@@ -319,19 +325,28 @@ CLIENT_RESPONSES = {
     "status_403_body": (
         "ws://example.com/",
         "",
-        _response("403 Forbidden", drop=("Upgrade", "Connection", "Sec-WebSocket-Accept"),
-                  extra="Content-Length: 5\r\n", body="nope\n"),
+        _response(
+            "403 Forbidden",
+            drop=("Upgrade", "Connection", "Sec-WebSocket-Accept"),
+            extra="Content-Length: 5\r\n",
+            body="nope\n",
+        ),
     ),
     "status_404_no_length": (
         "ws://example.com/",
         "",
-        _response("404 Not Found", drop=("Upgrade", "Connection", "Sec-WebSocket-Accept")),
+        _response(
+            "404 Not Found", drop=("Upgrade", "Connection", "Sec-WebSocket-Accept")
+        ),
     ),
     "status_302": (
         "ws://example.com/",
         "",
-        _response("302 Found", drop=("Upgrade", "Connection", "Sec-WebSocket-Accept"),
-                  extra="Location: ws://other.example/\r\nContent-Length: 0\r\n"),
+        _response(
+            "302 Found",
+            drop=("Upgrade", "Connection", "Sec-WebSocket-Accept"),
+            extra="Location: ws://other.example/\r\nContent-Length: 0\r\n",
+        ),
     ),
     "no_upgrade": ("ws://example.com/", "", _response(drop=("Upgrade",))),
     "no_connection": ("ws://example.com/", "", _response(drop=("Connection",))),
@@ -339,7 +354,9 @@ CLIENT_RESPONSES = {
     "wrong_accept": (
         "ws://example.com/",
         "",
-        _response(drop=("Sec-WebSocket-Accept",), extra="Sec-WebSocket-Accept: xxxx\r\n"),
+        _response(
+            drop=("Sec-WebSocket-Accept",), extra="Sec-WebSocket-Accept: xxxx\r\n"
+        ),
     ),
     "two_accepts": (
         "ws://example.com/",
@@ -347,7 +364,11 @@ CLIENT_RESPONSES = {
         _response(extra="Sec-WebSocket-Accept: ACCEPT\r\n"),
     ),
     "status_line_junk": ("ws://example.com/", "", "JUNK\r\n\r\n"),
-    "status_line_long": ("ws://example.com/", "", "HTTP/1.1 101 " + "x" * 9000 + "\r\n\r\n"),
+    "status_line_long": (
+        "ws://example.com/",
+        "",
+        "HTTP/1.1 101 " + "x" * 9000 + "\r\n\r\n",
+    ),
     "status_code_bad": ("ws://example.com/", "", "HTTP/1.1 1O1 Switching\r\n\r\n"),
     "status_code_999": ("ws://example.com/", "", "HTTP/1.1 999 Huh\r\n\r\n"),
     "http10": ("ws://example.com/", "", _response().replace("HTTP/1.1", "HTTP/1.0")),
@@ -504,11 +525,17 @@ RULE_ORDER = {
     "opcode_unmasked": ("bytes([0x83, 0x01]) + b'x'", 64),
     "opcode_rsv": ("bytes([0xb3, 0x81, 0, 0, 0, 0]) + b'x'", 64),
     "rsv_too_big": ("bytes([0xc1, 0xe4, 0, 0, 0, 0]) + b'x' * 100", 64),
-    "control_long_too_big": ("bytes([0x89, 0xfe, 0, 126, 0, 0, 0, 0]) + b'x' * 126", 64),
+    "control_long_too_big": (
+        "bytes([0x89, 0xfe, 0, 126, 0, 0, 0, 0]) + b'x' * 126",
+        64,
+    ),
     "control_fragmented_too_big": ("bytes([0x09, 0xe4, 0, 0, 0, 0]) + b'x' * 100", 64),
     "rsv_control_long": ("bytes([0xc9, 0xfe, 0, 126, 0, 0, 0, 0]) + b'x' * 126", None),
     "rsv_control_fragmented": ("bytes([0x49, 0x83, 0, 0, 0, 0]) + b'xyz'", None),
-    "control_long_fragmented": ("bytes([0x09, 0xfe, 0, 126, 0, 0, 0, 0]) + b'x' * 126", None),
+    "control_long_fragmented": (
+        "bytes([0x09, 0xfe, 0, 126, 0, 0, 0, 0]) + b'x' * 126",
+        None,
+    ),
     # Only the header of a control frame that is too long: websockets waits
     # for the payload before it checks.
     "control_long_header_only": ("bytes([0x89, 0xfe, 0, 126])", None),

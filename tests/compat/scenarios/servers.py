@@ -145,7 +145,7 @@ CASES = {
         ECHO,
         "",
         "REQUEST.replace(b'\\r\\n\\r\\n', b'\\r\\nSec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\\r\\n\\r\\n')",
-        "",
+        "frame(1, b'hi')",
     ),
     "compression_none": (
         ", compression=None",
@@ -159,7 +159,7 @@ CASES = {
         ECHO,
         "call('serve', serve, print, '127.0.0.1', 0, compression='bogus')",
         "REQUEST",
-        "",
+        "frame(1, b'hi')",
     ),
     "extensions_factory": (
         ", extensions=[ServerPerMessageDeflateFactory(server_max_window_bits=10,"
@@ -167,7 +167,7 @@ CASES = {
         ECHO,
         "",
         "REQUEST.replace(b'\\r\\n\\r\\n', b'\\r\\nSec-WebSocket-Extensions: permessage-deflate\\r\\n\\r\\n')",
-        "",
+        "frame(1, b'hi')",
     ),
     "deflate_message": (
         "",
@@ -235,7 +235,13 @@ CASES = {
         "REQUEST",
         "",
     ),
-    "server_header_none": (", server_header=None", ECHO, "", "REQUEST", "frame(1, b'hi')"),
+    "server_header_none": (
+        ", server_header=None",
+        ECHO,
+        "",
+        "REQUEST",
+        "frame(1, b'hi')",
+    ),
     "server_header_custom": (
         ", server_header='Custom/1.0'",
         ECHO,
@@ -244,7 +250,13 @@ CASES = {
         "frame(1, b'hi')",
     ),
     "open_timeout": (", open_timeout=0.3", ECHO, "", "b'GET / HTTP/1.1\\r\\n'", ""),
-    "open_timeout_none": (", open_timeout=None", ECHO, "", "REQUEST", "frame(1, b'hi')"),
+    "open_timeout_none": (
+        ", open_timeout=None",
+        ECHO,
+        "",
+        "REQUEST",
+        "frame(1, b'hi')",
+    ),
     "ping_timeout": (
         ", ping_interval=0.1, ping_timeout=0.2",
         "AW ws.wait_closed()",
@@ -255,7 +267,7 @@ CASES = {
     "close_timeout": (", close_timeout=0.2", "AW ws.close(1001)", "", "REQUEST", ""),
     "close_timeout_client_silent": (
         ", close_timeout=0.2",
-        "AW ws.close(1001)\nrec('close_code', ws.close_code)",
+        "AW ws.close(1001)",
         "",
         "REQUEST",
         "NEVER",
@@ -288,7 +300,13 @@ CASES = {
         "",
     ),
     "bad_request_junk": ("", ECHO, "", "b'junk\\r\\n\\r\\n'", ""),
-    "bad_request_no_key": ("", ECHO, "", "REQUEST.replace(b'Sec-WebSocket-Key', b'X-Key')", ""),
+    "bad_request_no_key": (
+        "",
+        ECHO,
+        "",
+        "REQUEST.replace(b'Sec-WebSocket-Key', b'X-Key')",
+        "",
+    ),
     "bad_request_version": (
         "",
         ECHO,
@@ -390,7 +408,13 @@ ASYNCIO_ONLY = {
         "",
     ),
     "write_limit": (", write_limit=1", ECHO, "", "REQUEST", "frame(1, b'hi')"),
-    "write_limit_tuple": (", write_limit=(64, 16)", ECHO, "", "REQUEST", "frame(1, b'hi')"),
+    "write_limit_tuple": (
+        ", write_limit=(64, 16)",
+        ECHO,
+        "",
+        "REQUEST",
+        "frame(1, b'hi')",
+    ),
 }
 
 
@@ -417,10 +441,13 @@ def render(api, name, case, *, unix=False):
         family = ""
     # The raw client closes after its messages; without messages, it waits
     # for the server to close, so that the handler decides when.
+    shutdown = ", shutdown=True" if request == "b''" else ""
     close = "CLOSE_1000" if messages else "None"
     if messages == "NEVER":
         messages, close = "", "'never'"
-    session = f"request={request}, messages=[{messages}], close={close}{family}"
+    session = (
+        f"request={request}, messages=[{messages}], close={close}{family}{shutdown}"
+    )
     return template.format(
         setup=setup.replace("AW ", aw),
         handler=_indent(handler.replace("AW ", aw)),
@@ -437,6 +464,8 @@ for _api in ("asyncio", "sync"):
     for _name, _case in CASES.items():
         SCENARIOS[f"{_api}-serve-{_name}"] = render(_api, _name, _case)
     for _name in ("default", "handler_observes_request", "max_size"):
-        SCENARIOS[f"{_api}-unix_serve-{_name}"] = render(_api, _name, CASES[_name], unix=True)
+        SCENARIOS[f"{_api}-unix_serve-{_name}"] = render(
+            _api, _name, CASES[_name], unix=True
+        )
 for _name, _case in ASYNCIO_ONLY.items():
     SCENARIOS[f"asyncio-serve-{_name}"] = render("asyncio", _name, _case)
