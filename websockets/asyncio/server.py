@@ -32,7 +32,7 @@ from ..credentials import (  # noqa: F401 - is_credentials kept importable here
     read_basic_credentials,
     unauthorized,
 )
-from ..exceptions import ConcurrencyError
+from ..exceptions import ConcurrencyError, InvalidMessage
 from ..frames import CloseCode
 from ..headers import (
     validate_subprotocols,
@@ -803,10 +803,14 @@ def serve(
                 connection.logger.debug("! timed out during opening handshake")
             connection.transport.abort()
             return
-        except Exception:
-            # The Sans-I/O layer already answered with an HTTP error and
-            # logged the failure; process_request and process_response
-            # failures were logged above. Don't log a second time.
+        except Exception as exc:
+            # When the Sans-I/O layer answered with an HTTP error, it logged
+            # the failure; process_request and process_response failures
+            # were logged above. Don't log those a second time, like
+            # websockets. A request that couldn't be parsed got no answer:
+            # log it here.
+            if connection.debug and isinstance(exc, InvalidMessage):
+                connection.logger.debug("! opening handshake failed", exc_info=True)
             connection.transport.close()
             connection.arm_close_timer()
             return
