@@ -351,3 +351,19 @@ for _name, (_second, _returns) in RECONNECTS.items():
     SCENARIOS[f"asyncio-reconnect-{_name}"] = _RECONNECT.format(
         second=_second, returns=_returns
     )
+
+# Keyword arguments that connect() passes to loop.create_connection() or
+# socket.create_connection(), and the host/port overrides.
+ASYNCIO_KWARGS = {
+    "sock": case(
+        ", sock=socket.create_connection(('127.0.0.1', srv.port))",
+        uri='"ws://ws.example/"',
+    ),
+    "host_port_override": case(
+        ", host='127.0.0.1', port=srv.port",
+        uri='"ws://ws.example/path"',
+    ),
+    "family_local_addr": case(", family=socket.AF_INET, local_addr=('127.0.0.1', 0)"),
+}
+for _name, _spec in ASYNCIO_KWARGS.items():
+    SCENARIOS[f"asyncio-connect-kwargs-{_name}"] = render("asyncio", _spec)

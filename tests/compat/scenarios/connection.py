@@ -411,3 +411,121 @@ for _name, _case in ASYNCIO_ONLY.items():
     SCENARIOS[f"asyncio-connection-{_name}"] = render("asyncio", _case)
 for _name, _case in SYNC_ONLY.items():
     SCENARIOS[f"sync-connection-{_name}"] = render("sync", _case)
+
+# Servers: lifecycle and keyword arguments passed to the event loop.
+SCENARIOS["asyncio-server-lifecycle"] = r"""
+fix_randomness()
+capture_logs()
+import asyncio
+from websockets.asyncio.server import serve
+from websockets.asyncio.client import connect
+async def handler(ws):
+    await ws.send("hi")
+    await ws.wait_closed()
+async def main():
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    server = await serve(handler, sock=listener, start_serving=False)
+    rec("serving before start", server.is_serving())
+    await server.start_serving()
+    rec("serving after start", server.is_serving())
+    async with connect(f"ws://127.0.0.1:{port}/") as ws:
+        rec("recv", await ws.recv())
+        server.close(close_connections=False)
+        rec("state after close", ws.state.name)
+        rec("serving after close", server.is_serving())
+    await asyncio.wait_for(server.wait_closed(), 5)
+    rec("connections", len(server.connections))
+arun(main())
+# The server's records only: the client's interleave with them.
+rec_logs("server logs", "websockets.server")
+"""
+SCENARIOS["asyncio-server-serve_forever"] = r"""
+capture_logs()
+import asyncio
+from websockets.asyncio.server import serve
+async def handler(ws):
+    pass
+async def main():
+    async with serve(handler, "127.0.0.1", 0) as server:
+        task = asyncio.create_task(server.serve_forever())
+        await asyncio.sleep(0.1)
+        task.cancel()
+        try:
+            await task
+        except asyncio.CancelledError:
+            rec("serve_forever", "cancelled")
+        rec("serving", server.is_serving())
+arun(main())
+rec_logs()
+"""
+SCENARIOS["asyncio-server-close_connections"] = r"""
+import asyncio
+from websockets.asyncio.server import serve
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+async def handler(ws):
+    await ws.wait_closed()
+async def main():
+    async with serve(handler, "127.0.0.1", 0) as server:
+        port = server.sockets[0].getsockname()[1]
+        async with connect(f"ws://127.0.0.1:{port}/") as ws:
+            server.close()
+            try:
+                await ws.recv()
+            except ConnectionClosed as exc:
+                rec("closed", describe(exc))
+arun(main())
+"""
+SCENARIOS["sync-server-lifecycle"] = r"""
+fix_randomness()
+capture_logs()
+from websockets.sync.server import serve
+from websockets.sync.client import connect
+from websockets.exceptions import ConnectionClosed
+def handler(ws):
+    ws.send("hi")
+    try:
+        ws.recv()
+    except ConnectionClosed as exc:
+        pass
+with serve(handler, "127.0.0.1", 0) as server:
+    rec("fileno is socket's", server.fileno() == server.socket.fileno())
+    thread = start_thread(server.serve_forever)
+    port = server.socket.getsockname()[1]
+    with connect(f"ws://127.0.0.1:{port}/") as ws:
+        rec("recv", ws.recv())
+        server.shutdown()
+        try:
+            ws.recv()
+        except ConnectionClosed as exc:
+            rec("closed", describe(exc))
+    thread.join(5)
+    rec("thread done", not thread.is_alive())
+LOGS.sort()
+rec_logs()
+"""
+for _api in ("asyncio", "sync"):
+    SCENARIOS[f"{_api}-unix_connect-uri"] = (
+        (
+            "import asyncio\nfrom websockets.asyncio.server import unix_serve as serve\n"
+            "from websockets.asyncio.client import unix_connect\n"
+            "async def handler(ws):\n    await ws.send(ws.request.path + ' ' + ws.request.headers['Host'])\n"
+            "async def main():\n    SOCK = tmp_socket_path()\n"
+            "    async with serve(handler, SOCK):\n"
+            "        async with unix_connect(SOCK, uri='ws://chat.example/room') as ws:\n"
+            "            rec('recv', await ws.recv())\narun(main())\n"
+        )
+        if _api == "asyncio"
+        else (
+            "from websockets.sync.server import unix_serve as serve\n"
+            "from websockets.sync.client import unix_connect\n"
+            "def handler(ws):\n    ws.send(ws.request.path + ' ' + ws.request.headers['Host'])\n"
+            "SOCK = tmp_socket_path()\n"
+            "with serve(handler, SOCK) as server:\n"
+            "    thread = start_thread(server.serve_forever)\n"
+            "    with unix_connect(SOCK, uri='ws://chat.example/room') as ws:\n"
+            "        rec('recv', ws.recv())\n"
+            "    server.shutdown()\n    thread.join(5)\n"
+        )
+    )
