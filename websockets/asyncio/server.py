@@ -326,6 +326,10 @@ class Server:
 
         """
         self.server = server
+        # Like websockets: a server created with start_serving=False doesn't
+        # announce itself, not even when it starts serving later.
+        if not server.is_serving():
+            return
         for sock in server.sockets:
             if sock.family == socket.AF_INET:
                 name = "{}:{}".format(*sock.getsockname())
