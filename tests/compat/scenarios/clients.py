@@ -367,3 +367,24 @@ ASYNCIO_KWARGS = {
 }
 for _name, _spec in ASYNCIO_KWARGS.items():
     SCENARIOS[f"asyncio-connect-kwargs-{_name}"] = render("asyncio", _spec)
+
+# Leaving `async for ... in connect()` with break, without closing.
+SCENARIOS["asyncio-reconnect-break"] = (
+    _PRELUDE
+    + r"""
+import asyncio
+from websockets.asyncio.client import connect
+srv = RawServer([upgrade(then=frame(1, b'first', mask=False))])
+async def main():
+    async for ws in connect(f"ws://127.0.0.1:{srv.port}/"):
+        rec("recv", await ws.recv())
+        break
+    rec("state after break", ws.state.name)
+    await asyncio.wait_for(ws.wait_closed(), 5)
+    rec("close", [ws.close_code, ws.close_reason])
+arun(main())
+srv.join()
+rec("after", [parse_frames(a) for a in srv.after])
+rec_logs()
+"""
+)
