@@ -228,7 +228,7 @@ class ServerConnection(Connection):
         finally:
             # If the connection is closed during the handshake, unblock it.
             self.request_rcvd.set()
-    
+
 
 class Server:
     """
