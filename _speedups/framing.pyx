@@ -212,6 +212,13 @@ cdef inline Py_ssize_t _decode_length(
     return 10
 
 
+cdef object _invalid_opcode(int opcode):
+    # The error for a reserved opcode, with the cause websockets gives it.
+    exc = _ProtocolError("invalid opcode")
+    exc.__cause__ = ValueError(f"{opcode} is not a valid Opcode")
+    return exc
+
+
 cdef object _index(object value, str name):
     try:
         return PyNumber_Index(value)
@@ -478,19 +485,23 @@ cdef class FrameParser:
 
         opcode = _OPCODES[head1 & 0x0F]
         if opcode == <PyObject*>None:
-            self._fail(_ProtocolError("invalid opcode"))
+            self._fail(_invalid_opcode(head1 & 0x0F))
         # RFC 6455 §5.1: a server MUST close the connection upon receiving an
         # unmasked frame; a client, upon receiving a masked frame.
         if (head2 >> 7) != self._mask:
             self._fail(_ProtocolError("incorrect masking"))
-        # RFC 6455 §5.2: RSV bits MUST be 0 unless an extension defines them.
-        if head1 & 0x70 & ~self._allowed_rsv:
-            self._fail(_ProtocolError("reserved bits must be 0"))
 
         header = _decode_length(p, available, &length)
         if header == 0:
             return None
 
+        # Same order as the pure twin (and websockets): size, RSV bits, then
+        # the rules for control frames.
+        if self._has_max_size and length > self._max_length:
+            self._fail(_PayloadTooBig(length, self._max_size))
+        # RFC 6455 §5.2: RSV bits MUST be 0 unless an extension defines them.
+        if head1 & 0x70 & ~self._allowed_rsv:
+            self._fail(_ProtocolError("reserved bits must be 0"))
         if head1 & 0x08:
             # RFC 6455 §5.5: control frames MUST have a payload length of 125
             # bytes or less and MUST NOT be fragmented.
@@ -498,8 +509,6 @@ cdef class FrameParser:
                 self._fail(_ProtocolError("control frame too long"))
             if not head1 & 0x80:
                 self._fail(_ProtocolError("fragmented control frame"))
-        if self._has_max_size and length > self._max_length:
-            self._fail(_PayloadTooBig(length, self._max_size))
 
         if self._mask:
             header += 4

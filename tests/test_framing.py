@@ -443,10 +443,23 @@ ERRORS = [
     # Several rules broken at once: the first check in the documented order wins.
     (b"\xf3\x80", False, None, ProtocolError, "invalid opcode"),
     (b"\xc9\x7f", True, 0, ProtocolError, "incorrect masking"),
-    (b"\x49\xff", True, 0, ProtocolError, "reserved bits must be 0"),
-    (b"\x09\xfe\x01\x00", True, 0, ProtocolError, "control frame too long"),
-    (b"\x09\x81", True, 0, ProtocolError, "fragmented control frame"),
+    # As in websockets 17.4: the size first, then RSV bits, then the rules
+    # of control frames.
+    (b"\x49\x81", True, 0, PayloadTooBig, "frame with 1 bytes exceeds limit of 0 bytes"),
+    (b"\x49\x81", True, None, ProtocolError, "reserved bits must be 0"),
+    (b"\x09\xfe\x01\x00", True, 0, PayloadTooBig, "frame with 256 bytes exceeds limit of 0 bytes"),
+    (b"\x09\xfe\x01\x00", True, None, ProtocolError, "control frame too long"),
+    (b"\x09\x81", True, None, ProtocolError, "fragmented control frame"),
 ]
+
+
+def test_invalid_opcode_is_caused_by_the_value_error_of_websockets(framing_twin):
+    parser = framing_twin.FrameParser(mask=False, max_size=None)
+    parser.feed(b"\x83\x00")
+    with pytest.raises(ProtocolError) as exc_info:
+        parser.next_frame()
+    assert type(exc_info.value.__cause__) is ValueError
+    assert str(exc_info.value.__cause__) == "3 is not a valid Opcode"
 
 
 @pytest.mark.parametrize("wire, mask, max_size, exc_type, message", ERRORS)

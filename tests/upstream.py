@@ -52,7 +52,8 @@ RELEASED_VERSION = "17.4"
 
 # Everything the tests run in the released package's environment. Changing
 # this list changes the environment's name, so a new one gets built.
-REQUIREMENTS = (f"websockets=={RELEASED_VERSION}", "trio>=0.27")
+# werkzeug is route()'s dependency and trustme makes certificates (tests/compat).
+REQUIREMENTS = (f"websockets=={RELEASED_VERSION}", "trio>=0.27", "werkzeug>=3", "trustme>=1")
 
 # Printed by the interpreter under check; parsed by _check().
 _PROBE = r"""

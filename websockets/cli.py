@@ -104,12 +104,36 @@ def read_outgoing_messages(
     Read lines typed by the user; run in a thread because input() blocks.
 
     """
-    while True:
-        try:
-            message = input("> ")
-        except EOFError:
-            break
-        queue_for_sending(message)
+    try:
+        fd = sys.stdin.fileno()
+        interactive = sys.stdin.isatty()
+    except (AttributeError, OSError, ValueError):
+        fd, interactive = -1, True
+    if interactive:
+        while True:
+            try:
+                message = input("> ")
+            except EOFError:
+                break
+            queue_for_sending(message)
+    else:
+        # Read the file descriptor rather than sys.stdin: this daemon thread
+        # may still be waiting for input when the interpreter exits, and a
+        # read blocked in sys.stdin's buffer holds a lock that the shutdown
+        # needs (Python aborts with a fatal error, exit status -6).
+        pending = b""
+        while True:
+            sys.stdout.write("> ")
+            sys.stdout.flush()
+            while b"\n" not in pending:
+                chunk = os.read(fd, 4096)
+                if not chunk:
+                    break
+                pending += chunk
+            if not pending:
+                break
+            line, _, pending = pending.partition(b"\n")
+            queue_for_sending(line.decode(errors="replace").removesuffix("\r"))
     notify_end_of_file()
 
 

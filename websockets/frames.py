@@ -204,11 +204,11 @@ class Frame:
                     must_end_clean=self.fin,
                 )
                 if is_text:
-                    text = payload.decode(errors="replace")
-                    # Control characters suggest binary data that happens to
-                    # be valid UTF-8.
-                    is_text = _NON_PRINTABLE_TEXT.search(text) is None
-                    data = repr(text)
+                    data = repr(payload.decode(errors="replace"))
+                    # Characters that repr() escapes as \x.. (control
+                    # characters, mostly) suggest binary data that happens
+                    # to be valid UTF-8; websockets checks the repr too.
+                    is_text = "\\x" not in data
             else:
                 # Pings and pongs carry ASCII text when they carry any.
                 is_text = is_space_or_printable_ascii(payload) is not None
@@ -431,7 +431,6 @@ is_space_or_printable_ascii = re.compile(rb"[\x09-\x0D\x20-\x7E]*").fullmatch
 # Characters that make a data frame's payload look like binary data in logs:
 # C0 controls other than HT, LF and CR, DEL, C1 controls, NBSP and soft
 # hyphen, like websockets 17.4.
-_NON_PRINTABLE_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\xa0\xad]")
 
 
 def _hexdump(data: BytesLike) -> str:

@@ -248,6 +248,10 @@ class Protocol:
         if self.debug:
             self.logger.debug("= connection is %s", state.name)
         self._state = state
+        # Like websockets, the server logs the end of each connection when
+        # its state becomes CLOSED, whichever I/O layer runs it.
+        if state is CLOSED and self.side is SERVER:
+            self.logger.info("connection closed")
 
     @property
     def max_size(self) -> int | None:
@@ -441,13 +445,14 @@ class Protocol:
                 return
             self.eof_rcvd = True
             self.update_fast_frames()
-            if self.debug:
-                self.logger.debug("< EOF")
             # Reaching EOF while parsing frames means that the connection
             # wasn't closed cleanly: fail() switches to InputMode.DISCARD.
+            # Like websockets, log "< EOF" only when it comes between frames.
             if self.frame_parser.buffered:
-                exc = EOFError("stream ends in the middle of a frame")
+                exc = _truncated_frame(self.frame_parser.take_buffer())
             else:
+                if self.debug:
+                    self.logger.debug("< EOF")
                 exc = EOFError("unexpected end of stream")
             self.parser_exc = exc
             self.fail(CloseCode.ABNORMAL_CLOSURE, str(exc))
@@ -926,8 +931,8 @@ class Protocol:
         assert (self.state == CONNECTING or self.side is SERVER) == (self.eof_sent)
         while not (yield from self.reader.at_eof()):
             self.reader.discard()
-        if self.debug:
-            self.logger.debug("< EOF")
+        # Unlike receive_eof() while frames are parsed, reaching EOF here
+        # isn't logged: websockets logs "< EOF" only when it's unexpected.
         # A server closes the TCP connection immediately, while a client
         # waits for the server to close the TCP connection.
         if self.state != CONNECTING and self.side is CLIENT:
@@ -1081,3 +1086,32 @@ class Protocol:
         if self.debug:
             self.logger.debug("> EOF")
         self.writes.append(SEND_EOF)
+
+
+def _truncated_frame(data: bytes) -> EOFError:
+    """
+    Describe the end of the stream in the middle of the frame in ``data``.
+
+    websockets reads a frame in four steps: the first two bytes, the extended
+    length, the mask and the payload; its error says how many bytes of the
+    step that the stream interrupted were there, out of how many.
+
+    """
+    if len(data) < 2:
+        got, expected = len(data), 2
+    else:
+        code = data[1] & 0x7F
+        steps = [2 if code == 126 else 8 if code == 127 else 0]
+        steps.append(4 if data[1] & 0x80 else 0)
+        if code == 126 and len(data) >= 4:
+            steps.append(int.from_bytes(data[2:4], "big"))
+        elif code == 127 and len(data) >= 10:
+            steps.append(int.from_bytes(data[2:10], "big"))
+        else:
+            steps.append(code if code < 126 else 1 << 64)
+        got, expected = len(data) - 2, 0
+        for expected in steps:
+            if got < expected:
+                break
+            got -= expected
+    return EOFError(f"stream ends after {got} bytes, expected {expected} bytes")

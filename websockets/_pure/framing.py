@@ -9,11 +9,12 @@ frames, same exception types and messages, at the same points of the stream.
 Validation happens in stages, as soon as the bytes it needs are buffered,
 without waiting for the payload:
 
-1. with the first two bytes: the opcode (``"invalid opcode"``), the MASK bit
-   (``"incorrect masking"``) and the RSV bits (``"reserved bits must be 0"``);
-2. with the extended payload length: the length of control frames
-   (``"control frame too long"``), their FIN bit (``"fragmented control
-   frame"``) and ``max_size`` (:exc:`~websockets.exceptions.PayloadTooBig`).
+1. with the first two bytes: the opcode (``"invalid opcode"``) and the MASK
+   bit (``"incorrect masking"``);
+2. with the extended payload length: ``max_size``
+   (:exc:`~websockets.exceptions.PayloadTooBig`), the RSV bits (``"reserved
+   bits must be 0"``), the length of control frames (``"control frame too
+   long"``) and their FIN bit (``"fragmented control frame"``).
 
 When a frame breaks several rules, the first one in this order is reported.
 
@@ -32,6 +33,13 @@ from .mask import xor_mask
 
 
 __all__ = ["FrameParser", "FrameWriter", "build_frame", "MASK_POOL_SIZE"]
+
+
+def _invalid_opcode(opcode: int) -> ProtocolError:
+    """The error for a reserved opcode, with the cause websockets gives it."""
+    exc = ProtocolError("invalid opcode")
+    exc.__cause__ = ValueError(f"{opcode} is not a valid Opcode")
+    return exc
 
 
 MIN_CAPACITY = 16384
@@ -374,20 +382,26 @@ class FrameParser:
 
         opcode = OPCODES[head1 & 0x0F]
         if opcode is None:
-            raise self._fail(ProtocolError("invalid opcode"))
+            raise self._fail(_invalid_opcode(head1 & 0x0F))
         # RFC 6455 §5.1: a server MUST close the connection upon receiving an
         # unmasked frame; a client, upon receiving a masked frame.
         if (True if head2 & 0x80 else False) is not self._mask:
             raise self._fail(ProtocolError("incorrect masking"))
-        # RFC 6455 §5.2: RSV bits MUST be 0 unless an extension defines them.
-        if head1 & 0x70 & ~self._allowed_rsv:
-            raise self._fail(ProtocolError("reserved bits must be 0"))
 
         decoded = _decode_length(buffer, start, available)
         if decoded is None:
             return None
         header, length = decoded
 
+        # websockets checks the size before the other rules, which it checks
+        # once the payload is read; we check them as soon as the header is
+        # there, in the same order, so that the same error is reported.
+        max_size = self._max_size
+        if max_size is not None and length > max_size:
+            raise self._fail(PayloadTooBig(length, max_size))
+        # RFC 6455 §5.2: RSV bits MUST be 0 unless an extension defines them.
+        if head1 & 0x70 & ~self._allowed_rsv:
+            raise self._fail(ProtocolError("reserved bits must be 0"))
         if head1 & 0x08:
             # RFC 6455 §5.5: control frames MUST have a payload length of 125
             # bytes or less and MUST NOT be fragmented.
@@ -395,9 +409,6 @@ class FrameParser:
                 raise self._fail(ProtocolError("control frame too long"))
             if not head1 & 0x80:
                 raise self._fail(ProtocolError("fragmented control frame"))
-        max_size = self._max_size
-        if max_size is not None and length > max_size:
-            raise self._fail(PayloadTooBig(length, max_size))
 
         if self._mask:
             header += 4

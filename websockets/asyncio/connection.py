@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import random
 import struct
@@ -775,6 +776,9 @@ class Connection(asyncio.BufferedProtocol, asyncio.Protocol):
             )
 
     def _keepalive_ping(self) -> None:
+        # Like websockets' keepalive loop: send a ping; with ping_timeout,
+        # wait for its pong before scheduling the next ping, so that there's
+        # never more than one keepalive ping in flight.
         self.keepalive_timer = None
         if self.protocol.state != OPEN:
             return
@@ -783,19 +787,40 @@ class Connection(asyncio.BufferedProtocol, asyncio.Protocol):
             data = struct.pack("!I", random.getrandbits(32))
         pong_waiter: asyncio.Future[float] = self.loop.create_future()
         self.pending_pings[data] = (pong_waiter, self.loop.time())
-        if self.debug:
-            self.logger.debug("% sending keepalive ping")
         self.protocol.send_ping(data)
         self.send_data()
-        if self.ping_timeout is not None:
+        if self.debug:
+            self.logger.debug("% sent keepalive ping")
+        if self.ping_timeout is None:
+            self._schedule_keepalive()
+        else:
             timeout_handle = self.loop.call_later(
                 self.ping_timeout, self._keepalive_timeout, pong_waiter
             )
-            pong_waiter.add_done_callback(lambda _: timeout_handle.cancel())
-        if self.ping_interval is not None:
-            self.keepalive_timer = self.loop.call_later(
-                self.ping_interval, self._keepalive_ping
+            pong_waiter.add_done_callback(
+                functools.partial(self._keepalive_pong, timeout_handle)
             )
+
+    def _keepalive_pong(
+        self,
+        timeout_handle: asyncio.TimerHandle,
+        pong_waiter: asyncio.Future[float],
+    ) -> None:
+        timeout_handle.cancel()
+        # Pending pings are cancelled when the connection closes.
+        if pong_waiter.cancelled() or self.protocol.state != OPEN:
+            return
+        if self.debug:
+            self.logger.debug("% received keepalive pong")
+        self._schedule_keepalive()
+
+    def _schedule_keepalive(self) -> None:
+        # If ping_timeout > latency > ping_interval, the next ping leaves as
+        # soon as the pong arrives and the period exceeds ping_interval.
+        assert self.ping_interval is not None
+        self.keepalive_timer = self.loop.call_later(
+            max(self.ping_interval - self.latency, 0), self._keepalive_ping
+        )
 
     def _keepalive_timeout(self, pong_waiter: asyncio.Future[float]) -> None:
         if pong_waiter.done() or self.protocol.state != OPEN:
@@ -883,8 +908,7 @@ class Connection(asyncio.BufferedProtocol, asyncio.Protocol):
     def _close_timeout(self) -> None:
         self.close_timer = None
         if not self.connection_lost_waiter.done():
-            if self.debug:
-                self.logger.debug("x aborting TCP connection")
+            # websockets doesn't log this; the "< EOF" that follows does.
             self.transport.abort()
 
     def send_data(self) -> None:

@@ -32,7 +32,11 @@ from ..credentials import (  # noqa: F401 - is_credentials kept importable here
     read_basic_credentials,
     unauthorized,
 )
-from ..exceptions import ConcurrencyError, InvalidHeader as InvalidHeader
+from ..exceptions import (
+    ConcurrencyError,
+    InvalidHeader as InvalidHeader,
+    InvalidMessage,
+)
 from ..extensions.base import ServerExtensionFactory as ServerExtensionFactory
 from ..extensions.permessage_deflate import (
     enable_server_permessage_deflate as enable_server_permessage_deflate,
@@ -225,7 +229,6 @@ class ServerConnection(Connection):
         super().connection_lost(exc)
         if not self.request_rcvd.done():
             self.request_rcvd.set_result(None)
-        self.logger.info("connection closed")
 
 
 async def _send_handshake_response(
@@ -386,6 +389,10 @@ class Server:
 
         """
         self.server = server
+        # Like websockets: a server created with start_serving=False doesn't
+        # announce itself, not even when it starts serving later.
+        if not server.is_serving():
+            return
         for sock in server.sockets:
             if sock.family == socket.AF_INET:
                 name = "{}:{}".format(*sock.getsockname())
@@ -863,11 +870,13 @@ def serve(
                 connection.logger.debug("! timed out during opening handshake")
             connection.transport.abort()
             return
-        except Exception:
-            # The Sans-I/O layer already answered with an HTTP error and
-            # logged the failure; process_request and process_response
-            # failures were logged above. Don't log a second time.
-            if connection.debug:
+        except Exception as exc:
+            # When the Sans-I/O layer answered with an HTTP error, it logged
+            # the failure; process_request and process_response failures
+            # were logged above. Don't log those a second time, like
+            # websockets. A request that couldn't be parsed got no answer:
+            # log it here.
+            if connection.debug and isinstance(exc, InvalidMessage):
                 connection.logger.debug("! opening handshake failed", exc_info=True)
             connection.transport.close()
             connection.arm_close_timer()

@@ -155,7 +155,9 @@ class WebSocketClientProtocol(WebSocketCommonProtocol, ClientConnection):
             if response.status_code in (301, 302, 303, 307, 308):
                 if "Location" in response.headers:
                     raise RedirectHandshake(response.headers["Location"]) from exc
-            raise InvalidStatusCode(response.status_code, response.headers) from exc
+            # The legacy client of websockets raises this error itself: it
+            # has no cause there.
+            raise InvalidStatusCode(response.status_code, response.headers) from None
         finally:
             if self.request is not None:
                 self.path = self.request.path

@@ -6,6 +6,7 @@ Threading implementation of a WebSocket client: :func:`connect`,
 
 from __future__ import annotations
 
+import os
 import socket
 import ssl as ssl_module
 import threading
@@ -61,8 +62,9 @@ __all__ = [
     "ClientConnection",
 ]
 
-# Maximum number of redirects followed by connect(), like websockets does.
-MAX_REDIRECTS = 10
+# Maximum number of redirects followed by connect(), like websockets does
+# (the same setting as the asyncio client).
+MAX_REDIRECTS = int(os.environ.get("WEBSOCKETS_MAX_REDIRECTS", "10"))
 
 LEGACY_WARNING = (
     "connect() must be used as a context manager: "
@@ -772,7 +774,7 @@ def connect(
 
     deadline = Deadline(open_timeout)
 
-    for _ in range(MAX_REDIRECTS + 1):
+    for _ in range(MAX_REDIRECTS):
         try:
             connection = _open_connection(
                 ws_uri,
@@ -815,7 +817,7 @@ def connect(
         connection.legacy_warning = legacy is None
         return connection
 
-    raise SecurityError("more than 10 redirects")
+    raise SecurityError(f"more than {MAX_REDIRECTS} redirects")
 
 
 def unix_connect(

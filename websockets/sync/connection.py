@@ -148,7 +148,7 @@ class Connection:
         # Mapping of ping IDs to pong waiters, in chronological order.
         self.pending_pings: dict[bytes, tuple[threading.Event, float, bool]] = {}
 
-        self.latency: float = 0
+        self.latency: float = 0.0
         """
         Latency of the connection, in seconds.
 
@@ -367,6 +367,7 @@ class Connection:
 
         """
         self.maybe_raise_legacy_warning()
+        cause: BaseException | None = None
         try:
             return self.recv_messages.get(timeout, decode)
         except EOFError:
@@ -385,11 +386,13 @@ class Connection:
                     CloseCode.INVALID_DATA,
                     f"{exc.reason} at position {exc.start}",
                 )
+            # Like websockets, the decoding error is the cause.
+            cause = exc
             # fallthrough
 
         # Wait for the protocol state to be CLOSED before accessing close_exc.
         self.recv_events_thread.join()
-        raise self.protocol.close_exc from self.recv_exc
+        raise self.protocol.close_exc from cause or self._recv_cause()
 
     @overload
     def recv_streaming(self, decode: Literal[True]) -> Iterator[str]: ...
@@ -431,6 +434,7 @@ class Connection:
 
         """
         self.maybe_raise_legacy_warning()
+        cause: BaseException | None = None
         try:
             yield from self.recv_messages.get_iter(decode)
             return
@@ -448,11 +452,13 @@ class Connection:
                     CloseCode.INVALID_DATA,
                     f"{exc.reason} at position {exc.start}",
                 )
+            # Like websockets, the decoding error is the cause.
+            cause = exc
             # fallthrough
 
         # Wait for the protocol state to be CLOSED before accessing close_exc.
         self.recv_events_thread.join()
-        raise self.protocol.close_exc from self.recv_exc
+        raise self.protocol.close_exc from cause or self._recv_cause()
 
     def send(
         self,
@@ -1147,6 +1153,14 @@ class Connection:
     def close_exc(self) -> ConnectionClosed:
         """Exception to raise when the connection is closed."""
         return self.protocol.close_exc
+
+    def _recv_cause(self) -> BaseException | None:
+        # As in the asyncio implementation: a broken TCP connection explains
+        # the closure best; otherwise, the error that failed the connection
+        # (PayloadTooBig, ProtocolError...) is the cause, like in websockets.
+        if self.recv_exc is not None:
+            return self.recv_exc
+        return getattr(self.protocol, "parser_exc", None)
 
     def set_recv_exc(self, exc: BaseException | None) -> None:
         """

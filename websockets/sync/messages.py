@@ -14,6 +14,7 @@ from __future__ import annotations
 import codecs
 import os
 import threading
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import Any, Callable, Literal, overload
@@ -108,15 +109,21 @@ class Assembler:
         # This flag marks the end of the connection.
         self.closed = False
 
-    def _wait(self, ready: Callable[[], Any], timeout: float | None) -> None:
+    def _wait(
+        self, ready: Callable[[], Any], timeout: float | None, started: float = 0.0
+    ) -> None:
         # Must be called with the mutex held. Raise EOFError if no frame will
         # ever arrive and TimeoutError if the timeout elapses.
         if ready():
             return
         if self.closed:
             raise EOFError("stream of frames ended")
-        if timeout is not None and timeout <= 0:
-            raise TimeoutError(f"timed out in {timeout:.1f}s")
+        if timeout is not None:
+            # Like websockets, wait for the time left since the call began,
+            # and report it: "timed out in -0.0s" for timeout=0.
+            timeout = timeout - (time.monotonic() - started)
+            if timeout <= 0:
+                raise TimeoutError(f"timed out in {timeout:.1f}s")
         if not self.frames_available.wait_for(lambda: ready() or self.closed, timeout):
             assert timeout is not None
             raise TimeoutError(f"timed out in {timeout:.1f}s")
@@ -132,8 +139,9 @@ class Assembler:
             TimeoutError: If the timeout elapses.
 
         """
+        started = time.monotonic()
         with self.mutex:
-            self._wait(lambda: self.frames, timeout)
+            self._wait(lambda: self.frames, timeout, started)
             return self._pop()
 
     def _pop(self) -> Frame:
@@ -194,12 +202,13 @@ class Assembler:
                 complete message is received.
 
         """
+        started = time.monotonic()
         with self.mutex:
             if self.get_in_progress:
                 raise ConcurrencyError("get() or get_iter() is already running")
             self.get_in_progress = True
             try:
-                self._wait(lambda: self.messages, timeout)
+                self._wait(lambda: self.messages, timeout, started)
                 frame = self.frames.popleft()
                 if frame.fin:
                     # Fast path: unfragmented message.

@@ -242,7 +242,6 @@ class ServerConnection(Connection):
         finally:
             # If the connection is closed during the handshake, unblock it.
             self.request_rcvd.set()
-            self.logger.info("connection closed")
 
 
 class Server:

@@ -56,7 +56,7 @@ from ..exceptions import (
 )
 from ..frames import DATA_OPCODES, OP_PONG, OP_TEXT, CloseCode, Frame
 from ..http11 import Request, Response
-from ..protocol import OPEN, SERVER, Event, Protocol, State
+from ..protocol import OPEN, Event, Protocol, State
 from ..typing import Data, DataLike, LoggerLike
 from .messages import Assembler, Waiter
 
@@ -1161,9 +1161,6 @@ class Connection(trio.abc.AsyncResource):
         self.reading_allowed.set()
         if not self.stream_closed.is_set():
             self.stream_closed.set()
-            # Like websockets 17.4, servers log the end of each connection.
-            if self.protocol.side is SERVER:
-                self.logger.info("connection closed")
             # Closing forcefully doesn't wait for the peer: a socket closes at
             # once; TLS skips its close_notify, sent already when the
             # connection closed gracefully.
