@@ -11,12 +11,18 @@ import logging
 import os
 import socket
 import traceback
-import urllib.parse
 from collections.abc import AsyncIterator, Callable, Generator, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
-from ..client import ClientProtocol, _send_handshake_request, backoff
+from ..client import (
+    ClientProtocol,
+    _is_cross_origin,
+    _redirect_target,
+    _send_handshake_request,
+    _strip_credentials,
+    backoff,
+)
 from ..datastructures import HeadersLike
 from ..exceptions import (
     InvalidMessage,
@@ -510,59 +516,16 @@ class connect:
         Return the new URI if it's a valid redirect. Else, return an exception.
 
         """
-        if not (
-            isinstance(exc, InvalidStatus)
-            and exc.response.status_code
-            in [
-                300,  # Multiple Choices
-                301,  # Moved Permanently
-                302,  # Found
-                303,  # See Other
-                307,  # Temporary Redirect
-                308,  # Permanent Redirect
-            ]
-            and "Location" in exc.response.headers
-        ):
-            return exc
-
-        old_ws_uri = parse_uri(self.uri)
-        new_uri = urllib.parse.urljoin(self.uri, exc.response.headers["Location"])
-        new_ws_uri = parse_uri(new_uri)
-
-        # If connect() received a socket, it is closed and cannot be reused.
-        if self.connection_kwargs.get("sock") is not None:
-            return ValueError(
-                f"cannot follow redirect to {new_uri} with a preexisting socket"
-            )
-
-        # TLS downgrade is forbidden.
-        if old_ws_uri.secure and not new_ws_uri.secure:
-            return SecurityError(f"cannot follow redirect to non-secure URI {new_uri}")
-
-        # Apply restrictions to cross-origin redirects.
-        if (
-            old_ws_uri.secure != new_ws_uri.secure
-            or old_ws_uri.host != new_ws_uri.host
-            or old_ws_uri.port != new_ws_uri.port
-        ):
-            # Cross-origin redirects on Unix sockets don't quite make sense.
-            if self.connection_kwargs.get("unix", False):
-                return ValueError(
-                    f"cannot follow cross-origin redirect to {new_uri} "
-                    f"with a Unix socket"
-                )
-
-            # Cross-origin redirects when host and port are overridden are ill-defined.
-            if (
+        return _redirect_target(
+            self.uri,
+            exc,
+            preexisting_socket=self.connection_kwargs.get("sock") is not None,
+            unix=self.connection_kwargs.get("unix", False),
+            explicit_host_or_port=(
                 self.connection_kwargs.get("host") is not None
                 or self.connection_kwargs.get("port") is not None
-            ):
-                return ValueError(
-                    f"cannot follow cross-origin redirect to {new_uri} "
-                    f"with an explicit host or port"
-                )
-
-        return new_uri
+            ),
+        )
 
     # ... = await connect(...)
 
@@ -619,6 +582,11 @@ class connect:
                 uri_or_exc = self.process_redirect(exc)
                 # Response is a valid redirect; follow it.
                 if isinstance(uri_or_exc, str):
+                    if _is_cross_origin(parse_uri(self.uri), parse_uri(uri_or_exc)):
+                        # Don't hand the credentials to another origin.
+                        self.additional_headers = _strip_credentials(
+                            self.additional_headers
+                        )
                     self.uri = uri_or_exc
                     continue
                 # Response isn't a valid redirect; raise the exception.

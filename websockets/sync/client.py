@@ -10,13 +10,19 @@ import socket
 import ssl as ssl_module
 import threading
 import time
-import urllib.parse
 import warnings
 from collections.abc import Generator, Iterator, Sequence
 from types import TracebackType
 from typing import Any, Callable, Literal
 
-from ..client import ClientProtocol, _send_handshake_request, backoff
+from ..client import (
+    ClientProtocol,
+    _is_cross_origin,
+    _redirect_target,
+    _send_handshake_request,
+    _strip_credentials,
+    backoff,
+)
 from ..datastructures import HeadersLike
 from ..exceptions import (
     ConnectionClosed,
@@ -27,7 +33,7 @@ from ..exceptions import (
 )
 from ..extensions.base import ClientExtensionFactory
 from ..extensions.permessage_deflate import enable_client_permessage_deflate
-from ..headers import build_host, validate_subprotocols
+from ..headers import validate_subprotocols
 from ..http11 import USER_AGENT, Response
 from ..protocol import CONNECTING, Event
 from ..proxy import (
@@ -496,30 +502,6 @@ def _protocol_max_size(
     return max_size
 
 
-def _redirect_uri(ws_uri: WebSocketURI, exc: Exception) -> WebSocketURI | None:
-    # Follow HTTP redirects like browsers do, for 301, 302, 303, 307 and 308.
-    if not isinstance(exc, InvalidStatus):
-        return None
-    response = exc.response
-    if response.status_code not in (301, 302, 303, 307, 308):
-        return None
-    try:
-        location = response.headers["Location"]
-    except Exception:
-        return None
-    new_uri = urllib.parse.urljoin(
-        ("wss://" if ws_uri.secure else "ws://")
-        + build_host(ws_uri.host, ws_uri.port, ws_uri.secure)
-        + ws_uri.resource_name,
-        location,
-    )
-    new_ws_uri = parse_uri(new_uri)
-    # Don't leak credentials to a non-secure URI.
-    if ws_uri.secure and not new_ws_uri.secure:
-        raise SecurityError("cannot follow redirect to non-secure URI")
-    return new_ws_uri
-
-
 def connect(
     uri: str,
     *,
@@ -707,7 +689,7 @@ def connect(
 
     deadline = Deadline(open_timeout)
 
-    for _ in range(MAX_REDIRECTS + 1):
+    for _ in range(MAX_REDIRECTS):
         try:
             connection = _open_connection(
                 ws_uri,
@@ -734,23 +716,35 @@ def connect(
                 path=path,
                 kwargs=dict(kwargs),
             )
-        except InvalidStatus as exc:
-            # A preexisting socket or a Unix socket can't follow redirects.
-            new_ws_uri = (
-                None if (sock is not None or unix) else _redirect_uri(ws_uri, exc)
+        except Exception as exc:
+            uri_or_exc = _redirect_target(
+                uri,
+                exc,
+                preexisting_socket=sock is not None,
+                unix=unix,
+                # socket.create_connection() takes no host or port here.
+                explicit_host_or_port=False,
             )
-            if new_ws_uri is None:
+            # Response isn't a valid redirect; raise the exception.
+            if uri_or_exc is exc:
                 raise
+            if not isinstance(uri_or_exc, str):
+                raise uri_or_exc from exc
+            # Response is a valid redirect; follow it.
+            new_ws_uri = parse_uri(uri_or_exc)
+            if _is_cross_origin(ws_uri, new_ws_uri):
+                # Don't hand the credentials to another origin.
+                additional_headers = _strip_credentials(additional_headers)
             if new_ws_uri.secure and not ws_uri.secure and ssl is None:
                 ssl = ssl_module.create_default_context()
             elif not new_ws_uri.secure:
                 ssl = None
-            ws_uri = new_ws_uri
+            uri, ws_uri = uri_or_exc, new_ws_uri
             continue
         connection.legacy_warning = legacy is None
         return connection
 
-    raise SecurityError("more than 10 redirects")
+    raise SecurityError(f"more than {MAX_REDIRECTS} redirects")
 
 
 def unix_connect(
