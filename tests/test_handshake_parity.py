@@ -12,7 +12,13 @@ import textwrap
 
 import pytest
 
-from websockets.exceptions import InvalidMethod, InvalidProtocol
+from websockets.exceptions import (
+    HeaderLineTooLong,
+    InvalidMessage,
+    InvalidMethod,
+    InvalidProtocol,
+    StatusLineTooLong,
+)
 from websockets.server import ServerProtocol
 
 
@@ -145,3 +151,76 @@ def test_rejections_match_websockets(upstream):
     assert released.returncode == 0, released.stderr
     assert ours.returncode == 0, ours.stderr
     assert without_tracebacks(ours.stdout) == without_tracebacks(released.stdout)
+
+
+def client_receiving(response: bytes):
+    from websockets.client import ClientProtocol
+    from websockets.uri import parse_uri
+
+    client = ClientProtocol(parse_uri("ws://example.com/"))
+    client.send_request(client.connect())
+    client.data_to_send()
+    client.receive_data(response)
+    return client
+
+
+def test_status_line_too_long_is_reported_as_such():
+    client = client_receiving(b"HTTP/1.1 101 " + b"x" * 9000 + b"\r\n\r\n")
+    assert isinstance(client.handshake_exc, StatusLineTooLong)
+    assert str(client.handshake_exc) == (
+        "read 9015 bytes, expected no more than 8192 bytes"
+    )
+    assert client.data_to_send() == [b""]
+
+
+def test_header_line_too_long_is_wrapped_in_invalid_message():
+    client = client_receiving(b"HTTP/1.1 101 S\r\nX: " + b"y" * 9000 + b"\r\n\r\n")
+    assert isinstance(client.handshake_exc, InvalidMessage)
+    assert isinstance(client.handshake_exc.__cause__, HeaderLineTooLong)
+
+
+@pytest.mark.parametrize("api", ["asyncio", "sync"])
+def test_client_raises_status_line_too_long(api):
+    from .parity_utils import RawHTTPServer
+    from .test_redirect_parity import client_connect
+
+    response = b"HTTP/1.1 101 " + b"x" * 9000 + b"\r\n\r\n"
+    with RawHTTPServer(lambda line: response) as server:
+        exc = client_connect(api, f"ws://127.0.0.1:{server.port}/")
+    assert type(exc) is StatusLineTooLong
+
+
+SANS_IO_CLIENT_ERRORS = textwrap.dedent(
+    r"""
+    from websockets.client import ClientProtocol
+    from websockets.uri import parse_uri
+    for data in [
+        b"HTTP/1.1 101 " + b"x" * 9000 + b"\r\n\r\n",
+        b"HTTP/1.1 101 S\r\nX: " + b"y" * 9000 + b"\r\n\r\n",
+        b"HTTP/1.1 101 S\r\n" + b"X: y\r\n" * 200 + b"\r\n",
+        b"\x00junk\r\n\r\n",
+        b"HTTP/1.0 101 S\r\n\r\n",
+    ]:
+        client = ClientProtocol(parse_uri("ws://example.com/"))
+        client.send_request(client.connect())
+        client.data_to_send()
+        client.receive_data(data)
+        exc = client.handshake_exc
+        print(repr(exc), repr(exc.__cause__), client.data_to_send(), client.state)
+    """
+)
+
+
+def test_client_parsing_errors_match_websockets(upstream):
+    released = upstream.run(
+        "-c", SANS_IO_CLIENT_ERRORS, capture_output=True, text=True, timeout=60
+    )
+    ours = subprocess.run(
+        [sys.executable, "-c", SANS_IO_CLIENT_ERRORS],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert released.returncode == 0, released.stderr
+    assert ours.returncode == 0, ours.stderr
+    assert ours.stdout == released.stdout

@@ -21,6 +21,7 @@ from .exceptions import (
     InvalidUpgrade,
     NegotiationError,
     SecurityError,
+    StatusLineTooLong,
 )
 from .extensions import ClientExtensionFactory, Extension
 from .headers import (
@@ -313,6 +314,13 @@ class ClientProtocol(Protocol):
                     self.reader.read_exact,
                     self.reader.read_to_eof,
                 )
+            except StatusLineTooLong as exc:
+                # websockets 17.4 reports this security limit as such, where
+                # it wraps every other parsing error in InvalidMessage.
+                self.handshake_exc = exc
+                self.send_eof()
+                self.start_discarding()
+                yield
             except Exception as exc:
                 self.handshake_exc = InvalidMessage(
                     "did not receive a valid HTTP response"
