@@ -73,13 +73,17 @@ def test_print_over_input(capsys):
 # Command line
 
 
-def test_version(capsys):
-    main(["--version"])
+def test_version_prints_version_and_exits_with_0(capsys):
+    with pytest.raises(SystemExit) as raised:
+        main(["--version"])
+    assert raised.value.code == 0
     assert capsys.readouterr().out == f"websockets {version}\n"
 
 
-def test_help(capsys):
-    main(["--help"])
+def test_help_prints_usage_and_exits_with_0(capsys):
+    with pytest.raises(SystemExit) as raised:
+        main(["--help"])
+    assert raised.value.code == 0
     assert capsys.readouterr().out == (
         "usage: websockets [--help] [--insecure] [--version] [<uri>]\n"
     )

@@ -181,13 +181,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("uri", metavar="<uri>", nargs="?")
     args = parser.parse_args(argv)
 
+    # Exit like argparse's own --help and --version actions, so that a caller
+    # of main() sees the same SystemExit(0) as with websockets.
     if args.help:
         parser.print_usage()
-        return
+        sys.exit(0)
 
     if args.version:
         print(f"websockets {websockets_version}")
-        return
+        sys.exit(0)
 
     if args.uri is None:
         parser.print_usage()
