@@ -56,7 +56,7 @@ ExtensionName = NewType("ExtensionName", str)
 ExtensionParameter = tuple[str, Optional[str]]
 """Parameter of a WebSocket extension."""
 
-PathLike = Union[str, os.PathLike[str]]
+PathLike = Union[str, bytes, os.PathLike[str], os.PathLike[bytes]]
 """Types accepted where a path to a file or a Unix socket is expected."""
 
 # Private types

@@ -21,6 +21,7 @@ from werkzeug.exceptions import NotFound
 from werkzeug.routing import Map, RequestRedirect
 
 from ..http11 import Request, Response
+from ..typing import PathLike
 from .server import Server, ServerConnection, serve
 
 
@@ -212,7 +213,7 @@ def route(
 
 def unix_route(
     url_map: Map,
-    path: str | None = None,
+    path: PathLike | None = None,
     **kwargs: Any,
 ) -> Server:
     """

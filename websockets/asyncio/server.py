@@ -40,7 +40,7 @@ from ..headers import (
 from ..http11 import SERVER, Request, Response
 from ..protocol import CONNECTING, OPEN, Event, Side
 from ..server import ServerProtocol
-from ..typing import DataLike, LoggerLike, Origin, StatusLike, Subprotocol
+from ..typing import DataLike, LoggerLike, Origin, PathLike, StatusLike, Subprotocol
 from .connection import Connection
 
 
@@ -48,8 +48,6 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
     from ..extensions.base import ServerExtensionFactory
-
-    PathLike = str | __import__("os").PathLike[str]
 
 
 __all__ = [
@@ -174,13 +172,7 @@ class ServerConnection(Connection):
                         response = self.protocol.reject_on_error(exc, "process_request failed")
 
                 if response is None:
-                    if self.server.is_serving():
-                        self.response = self.protocol.accept(self.request)
-                    else:
-                        self.response = self.protocol.reject(
-                            http.HTTPStatus.SERVICE_UNAVAILABLE,
-                            "Server is shutting down.\n",
-                        )
+                    self.response = self.protocol.accept(self.request)
                 else:
                     assert isinstance(response, Response)  # help mypy
                     self.response = response
@@ -201,6 +193,14 @@ class ServerConnection(Connection):
                 if response is not None:
                     assert isinstance(response, Response)  # help mypy
                     self.response = response
+
+                # A server that is shutting down still runs the hooks, like websockets,
+                # then turns the upgrade, and only the upgrade, into a 503.
+                if self.response.status_code == 101 and not self.server.is_serving():
+                    self.response = self.protocol.reject(
+                        http.HTTPStatus.SERVICE_UNAVAILABLE,
+                        "Server is shutting down.\n",
+                    )
 
                 self.protocol.send_response(self.response)
 
@@ -830,7 +830,7 @@ def serve(
             await connection.close()
 
     unix: bool = kwargs.pop("unix", False)
-    path: str | None = kwargs.pop("path", None)
+    path: PathLike | None = kwargs.pop("path", None)
 
     server = Server.__new__(Server)
 
@@ -883,7 +883,8 @@ def serve(
     def create_server() -> Coroutine[Any, Any, asyncio.Server]:
         loop = asyncio.get_running_loop()
         if unix:
-            return loop.create_unix_server(factory, path, **kwargs)
+            # asyncio's stubs omit bytes paths, which the event loop accepts.
+            return loop.create_unix_server(factory, path, **kwargs)  # type: ignore[arg-type]
         # mypy cannot tell that kwargs must provide sock when port is None.
         return loop.create_server(factory, host, port, **kwargs)
 
@@ -893,7 +894,7 @@ def serve(
 
 def unix_serve(
     handler: Callable[[ServerConnection], Awaitable[None]],
-    path: str | None = None,
+    path: PathLike | None = None,
     **kwargs: Any,
 ) -> Server:
     """

@@ -6,6 +6,7 @@ Threading implementation of a WebSocket client: :func:`connect`,
 
 from __future__ import annotations
 
+import os
 import socket
 import ssl as ssl_module
 import threading
@@ -44,7 +45,7 @@ from ..proxy import (
     prepare_connect_request,
     prepare_socks_proxy,
 )
-from ..typing import LoggerLike, Origin, Subprotocol
+from ..typing import LoggerLike, Origin, PathLike, Subprotocol
 from ..uri import WebSocketURI, parse_uri
 from .connection import Connection
 from .utils import Deadline
@@ -89,7 +90,7 @@ class ClientConnection(Connection):
     ``max_queue`` arguments have the same meaning as in :func:`connect`.
 
     Args:
-        socket: Socket connected to a WebSocket server.
+        sock: Socket connected to a WebSocket server.
         protocol: Sans-I/O connection.
 
     """
@@ -100,7 +101,7 @@ class ClientConnection(Connection):
 
     def __init__(
         self,
-        socket: socket.socket,
+        sock: socket.socket,
         protocol: ClientProtocol,
         *,
         ping_interval: float | None = 20,
@@ -114,7 +115,7 @@ class ClientConnection(Connection):
         # only when connect() didn't get an explicit legacy flag.
         self.legacy_warning = False
         super().__init__(
-            socket,
+            sock,
             protocol,
             ping_interval=ping_interval,
             ping_timeout=ping_timeout,
@@ -392,7 +393,7 @@ def _open_connection(
     logger: LoggerLike | None,
     create_connection: type[ClientConnection],
     unix: bool,
-    path: str | None,
+    path: PathLike | None,
     kwargs: dict[str, Any],
 ) -> ClientConnection:
     if not ws_uri.secure and ssl is not None:
@@ -412,7 +413,7 @@ def _open_connection(
                 sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
                 sock.settimeout(deadline.timeout())
                 assert path is not None  # mypy cannot figure this out
-                sock.connect(path)
+                sock.connect(os.fspath(path))
             elif proxy is not None:
                 proxy_parsed = parse_proxy(proxy)
                 if proxy_parsed.scheme[:5] == "socks":
@@ -458,7 +459,7 @@ def _open_connection(
             origin=origin,
             extensions=extensions,
             subprotocols=subprotocols,
-            max_size=_protocol_max_size(max_size),
+            max_size=max_size,
             logger=logger,
         )
 
@@ -489,17 +490,6 @@ def _open_connection(
 
     connection.start_keepalive()
     return connection
-
-
-def _protocol_max_size(
-    max_size: int | None | tuple[int | None, int | None],
-) -> int | None:
-    # websockets 17 accepts a (max_message_size, max_fragment_size) tuple.
-    # The Sans-I/O Protocol takes only a message limit for now; enforcing it
-    # also bounds every fragment, so the tuple degrades to its first item.
-    if isinstance(max_size, tuple):
-        return max_size[0]
-    return max_size
 
 
 def connect(
@@ -668,13 +658,13 @@ def connect(
 
     # Private APIs for unix_connect()
     unix: bool = kwargs.pop("unix", False)
-    path: str | None = kwargs.pop("path", None)
+    path: PathLike | None = kwargs.pop("path", None)
 
     if unix:
         if path is None and sock is None:
             raise ValueError("missing path argument")
         elif path is not None and sock is not None:
-            raise ValueError("path and sock arguments are incompatible")
+            raise ValueError("path is incompatible with sock")
 
     if subprotocols is not None:
         validate_subprotocols(subprotocols)
@@ -748,7 +738,7 @@ def connect(
 
 
 def unix_connect(
-    path: str | None = None,
+    path: PathLike | None = None,
     uri: str | None = None,
     *,
     legacy: bool | None = None,
@@ -936,7 +926,7 @@ class reconnect:
 
 
 def unix_reconnect(
-    path: str | None = None,
+    path: PathLike | None = None,
     uri: str | None = None,
     **kwargs: Any,
 ) -> reconnect:

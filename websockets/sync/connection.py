@@ -79,7 +79,7 @@ class Connection:
 
     def __init__(
         self,
-        socket: socket.socket,
+        sock: socket.socket,
         protocol: Protocol,
         *,
         ping_interval: float | None = 20,
@@ -87,7 +87,7 @@ class Connection:
         close_timeout: float | None = 10,
         max_queue: int | None | tuple[int | None, int | None] = 16,
     ) -> None:
-        self.socket = socket
+        self.socket = sock
         self.protocol = protocol
         self.ping_interval = ping_interval
         self.ping_timeout = ping_timeout
@@ -765,7 +765,11 @@ class Connection:
         """
         assert isinstance(event, Frame)
         if event.opcode in DATA_OPCODES:
-            self.recv_messages.put(event)
+            try:
+                self.recv_messages.put(event)
+            except EOFError:
+                # close() stopped queuing messages: nobody will read this one.
+                pass
 
         if event.opcode is OP_PONG:
             self.acknowledge_pings(bytes(event.data))

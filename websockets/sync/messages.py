@@ -272,12 +272,13 @@ class Assembler:
         """
         Add ``frame`` to the next message.
 
-        Frames received after :meth:`close` are dropped: nobody will read them.
+        Raises:
+            EOFError: If the stream of frames has ended.
 
         """
         with self.mutex:
             if self.closed:
-                return
+                raise EOFError("stream of frames ended")
             self.frames.append(frame)
             if frame.fin:
                 self.messages += 1
