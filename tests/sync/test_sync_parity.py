@@ -19,7 +19,7 @@ import time
 
 import pytest
 
-from websockets.exceptions import ConnectionClosedError
+from websockets.exceptions import ConnectionClosed, ConnectionClosedError
 from websockets.sync.client import ClientConnection, connect, unix_connect
 from websockets.sync.connection import Connection
 from websockets.sync.messages import Assembler
@@ -344,3 +344,30 @@ def test_max_size_tuple_limits_fragments_on_both_sides():
     assert raised.value.rcvd.code == 1009
     assert raised.value.rcvd.reason == "frame exceeds limit of 10 bytes"
     assert received == [50, 1009]
+
+
+def test_message_with_more_fragments_than_max_queue_is_received():
+    # websockets 17.4 receives it; waiting for the whole message in the queue
+    # while flow control paused reading above max_queue frames deadlocked.
+    received = []
+
+    def collect(ws):
+        received.append(ws.recv(timeout=10))
+
+    with run_server(collect, max_queue=4) as server:
+        with connect(uri(server)) as ws:
+            ws.send([b"x"] * 100)
+            with pytest.raises(ConnectionClosed):
+                ws.recv(timeout=10)
+    assert received == [b"x" * 100]
+
+
+def test_get_timeout_keeps_partial_message_for_next_call():
+    from websockets.frames import Frame, Opcode
+
+    assembler = Assembler()
+    assembler.put(Frame(Opcode.TEXT, b"a", fin=False))
+    with pytest.raises(TimeoutError):
+        assembler.get(timeout=0.01)
+    assembler.put(Frame(Opcode.CONT, b"b"))
+    assert assembler.get(timeout=0) == "ab"

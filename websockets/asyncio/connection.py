@@ -44,6 +44,7 @@ from ..exceptions import (
     ConnectionClosed,
     ConnectionClosedOK,
     ProtocolError,
+    TooManyFragments,
 )
 from ..frames import OP_PONG, OP_TEXT, CloseCode, Frame
 from ..typing import Data, DataLike, LoggerLike
@@ -838,9 +839,24 @@ class Connection(asyncio.BufferedProtocol):
         assert isinstance(event, Frame)
         opcode = event.opcode
         if opcode <= 2:  # OP_CONT, OP_TEXT, OP_BINARY
-            self.recv_messages.put(event)
+            try:
+                self.recv_messages.put(event)
+            except TooManyFragments as exc:
+                self.fail_too_many_fragments(exc)
         elif opcode == OP_PONG:
             self.acknowledge_pings(bytes(event.data))
+
+    def fail_too_many_fragments(self, exc: TooManyFragments) -> None:
+        """
+        Fail the connection when a message has too many fragments.
+
+        This happens only when ``WEBSOCKETS_MAX_FRAGMENTS`` is set. Like
+        websockets, close with 1009 and chain ``exc`` to ConnectionClosed.
+
+        """
+        if self.protocol.state == OPEN:
+            self.protocol.parser_exc = exc
+            self.protocol.fail(CloseCode.MESSAGE_TOO_BIG, "too many fragments")
 
     def acknowledge_pings(self, data: bytes) -> None:
         """
@@ -1172,14 +1188,18 @@ class Connection(asyncio.BufferedProtocol):
         if events:
             if protocol.state == OPEN:
                 put = self.recv_messages.put
-                for event in events:
-                    # Data frames are by far the most common events: deliver
-                    # them without a method call. OP_CONT, OP_TEXT and
-                    # OP_BINARY are 0, 1 and 2.
-                    if type(event) is Frame and event.opcode <= 2:
-                        put(event)
-                    else:
-                        self.process_event(event)
+                try:
+                    for event in events:
+                        # Data frames are by far the most common events:
+                        # deliver them without a method call. OP_CONT, OP_TEXT
+                        # and OP_BINARY are 0, 1 and 2.
+                        if type(event) is Frame and event.opcode <= 2:
+                            put(event)
+                        else:
+                            self.process_event(event)
+                except TooManyFragments as exc:
+                    # The connection fails; later events don't matter.
+                    self.fail_too_many_fragments(exc)
             else:
                 for event in events:
                     self.process_event(event)

@@ -24,16 +24,28 @@ connection stops reading from the transport); when the queue drains below
 from __future__ import annotations
 
 import asyncio
+import os
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 from typing import Any, Literal, overload
 
-from ..exceptions import ConcurrencyError
+from ..exceptions import ConcurrencyError, TooManyFragments
 from ..frames import OP_TEXT, Frame
 from ..typing import Data
 
 
 __all__ = ["Assembler"]
+
+
+# websockets 17.4 caps the number of frames in a fragmented message, 4096 by
+# default, configurable with WEBSOCKETS_MAX_FRAGMENTS. This package limits
+# messages by size (max_size), so there's no cap unless the variable is set;
+# then it behaves like websockets. See docs/differences.rst.
+MAX_FRAGMENTS: int | None = (
+    int(os.environ["WEBSOCKETS_MAX_FRAGMENTS"])
+    if "WEBSOCKETS_MAX_FRAGMENTS" in os.environ
+    else None
+)
 
 
 def _noop() -> None:
@@ -91,6 +103,11 @@ class Assembler:
         self.pause = pause
         self.resume = resume
         self.paused = False
+
+        # Limit on the number of frames of a fragmented message, if any, and
+        # frames of the message in progress received so far.
+        self.max_fragments = MAX_FRAGMENTS
+        self.fragments = 0
 
         # This flag marks the end of the connection.
         self.closed = False
@@ -258,10 +275,13 @@ class Assembler:
 
         Raises:
             EOFError: If the stream of frames has ended.
+            TooManyFragments: If the message has too many frames.
 
         """
         if self.closed:
             raise EOFError("stream of frames ended")
+        if self.max_fragments is not None:
+            self.count_fragment(frame)
         self.frames.append(frame)
         waiter = self.waiter
         if waiter is not None and (frame.fin or self.waiter_wants_any):
@@ -271,6 +291,31 @@ class Assembler:
         if high is not None and not self.paused and len(self.frames) > high:
             self.paused = True
             self.pause()
+
+    def count_fragment(self, frame: Frame) -> None:
+        """
+        Count the frames of the message in progress against the limit.
+
+        Only called when ``WEBSOCKETS_MAX_FRAGMENTS`` is set.
+
+        Raises:
+            TooManyFragments: If a fragmented message has more frames than
+                :data:`MAX_FRAGMENTS`.
+
+        """
+        assert self.max_fragments is not None
+        # After an overflow, the message in progress can't be completed:
+        # refuse every later frame, which would belong to it or follow it.
+        if self.fragments < 0:
+            raise TooManyFragments(self.max_fragments)
+        self.fragments += 1
+        fragments = self.fragments
+        if frame.fin:
+            self.fragments = 0
+        # A message in one frame isn't fragmented: the limit doesn't apply.
+        if fragments > 1 and fragments > self.max_fragments:
+            self.fragments = -1
+            raise TooManyFragments(self.max_fragments)
 
     def maybe_pause(self) -> None:
         """Pause the writer if queue is above the high water mark."""

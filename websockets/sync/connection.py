@@ -38,6 +38,7 @@ from ..exceptions import (
     ConnectionClosed,
     ConnectionClosedOK,
     ProtocolError,
+    TooManyFragments,
 )
 from ..frames import DATA_OPCODES, OP_PONG, CloseCode, Frame
 from ..http11 import Request, Response
@@ -770,6 +771,19 @@ class Connection:
             except EOFError:
                 # close() stopped queuing messages: nobody will read this one.
                 pass
+            except TooManyFragments as exc:
+                # Only when WEBSOCKETS_MAX_FRAGMENTS is set. Like websockets,
+                # close with 1009 and chain exc to ConnectionClosed.
+                with self.protocol_mutex:
+                    if self.protocol.state is OPEN:
+                        self.protocol.parser_exc = exc
+                        self.set_recv_exc(exc)
+                        self.protocol.fail(
+                            CloseCode.MESSAGE_TOO_BIG, "too many fragments"
+                        )
+                        if self.close_deadline is None:
+                            self.close_deadline = Deadline(self.close_timeout)
+                        self.send_data()
 
         if event.opcode is OP_PONG:
             self.acknowledge_pings(bytes(event.data))
