@@ -887,13 +887,15 @@ class Protocol:
         assert (self.state == CONNECTING or self.side is SERVER) == (self.eof_sent)
         while not (yield from self.reader.at_eof()):
             self.reader.discard()
-        if self.debug:
-            self.logger.debug("< EOF")
         # A server closes the TCP connection immediately, while a client
         # waits for the server to close the TCP connection.
         if self.state != CONNECTING and self.side is CLIENT:
             self.send_eof()
         self.state = CLOSED
+        # Like websockets, the server logs the end of each connection here,
+        # whatever the I/O layer.
+        if self.side is SERVER:
+            self.logger.info("connection closed")
         # If discard() completes normally, execution ends here.
         yield
         # Once the reader reaches EOF, its feed_data/eof() methods raise an

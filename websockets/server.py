@@ -30,6 +30,7 @@ from .exceptions import (
     TooManyHeaders,
 )
 from .extensions import Extension, ServerExtensionFactory
+from .frames import CloseCode
 from .headers import (
     build_extension,
     parse_connection,
@@ -621,8 +622,12 @@ class ServerProtocol(Protocol):
                 # define, then close the connection.
                 self.handshake_exc = exc
                 if isinstance(exc, RequestLineTooLong):
+                    if self.debug:
+                        self.logger.debug("! request line too long", exc_info=True)
                     status = http.HTTPStatus.REQUEST_URI_TOO_LONG
                 else:
+                    if self.debug:
+                        self.logger.debug("! header fields too large", exc_info=True)
                     status = http.HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
                 self.send_response(
                     self.reject(
@@ -631,6 +636,8 @@ class ServerProtocol(Protocol):
                 )
                 yield
             except Exception as exc:
+                if self.debug:
+                    self.logger.debug("! no valid HTTP request", exc_info=True)
                 self.handshake_exc = InvalidMessage(
                     "did not receive a valid HTTP request"
                 )
@@ -650,8 +657,17 @@ class ServerProtocol(Protocol):
 
         # Wait for the response: the connection switches to the frame parser
         # in send_response(). Bytes received meanwhile stay in the reader.
-        while True:
+        # websockets parses frames right after the request; when the client
+        # ends the stream before the response, behave as it does: the
+        # connection is lost, with "unexpected end of stream". Frames sent
+        # before the response are dropped then (docs/differences.rst).
+        while not self.reader.eof:
             yield
+        if self.debug:
+            self.logger.debug("< EOF")
+        self.parser_exc = EOFError("unexpected end of stream")
+        self.fail(CloseCode.ABNORMAL_CLOSURE, "unexpected end of stream")
+        yield
 
 
 # Names of the legacy implementation, deprecated as in websockets.

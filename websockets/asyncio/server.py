@@ -32,7 +32,7 @@ from ..credentials import (  # noqa: F401 - is_credentials kept importable here
     read_basic_credentials,
     unauthorized,
 )
-from ..exceptions import ConcurrencyError
+from ..exceptions import ConcurrencyError, ConnectionClosed
 from ..frames import CloseCode
 from ..headers import (
     validate_subprotocols,
@@ -237,7 +237,6 @@ class ServerConnection(Connection):
         super().connection_lost(exc)
         if not self.request_rcvd.done():
             self.request_rcvd.set_result(None)
-        self.logger.info("connection closed")
 
 
 class Server:
@@ -800,15 +799,20 @@ def serve(
             connection.transport.abort()
             raise
         except (TimeoutError, asyncio.TimeoutError):
-            if connection.debug:
-                connection.logger.debug("! timed out during opening handshake")
+            # Like websockets, don't log the timeout: the Sans-I/O layer logs
+            # that no valid request arrived when it sees the connection end.
             connection.transport.abort()
             return
-        except Exception:
+        except Exception as exc:
             # The Sans-I/O layer already answered with an HTTP error and
             # logged the failure; process_request and process_response
-            # failures were logged above. Don't log a second time.
-            if connection.debug:
+            # failures were logged above. Don't log a second time; websockets
+            # doesn't either when the client left before the response.
+            if (
+                connection.debug
+                and exc is not connection.protocol.handshake_exc
+                and not isinstance(exc, ConnectionClosed)
+            ):
                 connection.logger.debug("! opening handshake failed", exc_info=True)
             connection.transport.close()
             connection.arm_close_timer()

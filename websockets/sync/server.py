@@ -156,14 +156,8 @@ class ServerConnection(Connection):
 
         if self.request is None:
             # The client didn't send a valid HTTP request, or closed the
-            # connection before sending one. There's nobody to answer to.
-            exc = self.protocol.handshake_exc
-            if self.debug:
-                cause = exc.__cause__ if exc is not None else None
-                self.logger.debug(
-                    "! no valid HTTP request",
-                    exc_info=cause if cause is not None else exc,
-                )
+            # connection before sending one. There's nobody to answer to;
+            # the Sans-I/O layer logged it.
             return
 
         with self.send_context(expected_state=CONNECTING):
@@ -230,7 +224,6 @@ class ServerConnection(Connection):
         finally:
             # If the connection is closed during the handshake, unblock it.
             self.request_rcvd.set()
-            self.logger.info("connection closed")
 
 
 class Server:
@@ -748,9 +741,7 @@ def serve(
                     deadline.timeout(),
                 )
             except TimeoutError:
-                connection.close_socket()
-                connection.recv_events_thread.join()
-                return
+                timed_out = True
             except Exception as exc:
                 # After sending a response that rejects the handshake, the
                 # server waits close_timeout for the client to close the TCP
@@ -763,6 +754,16 @@ def serve(
                 )
                 if not rejected:
                     connection.logger.error("opening handshake failed", exc_info=True)
+                connection.close_socket()
+                connection.recv_events_thread.join()
+                return
+            else:
+                timed_out = False
+
+            if timed_out:
+                # Close outside the except clause: the Sans-I/O layer logs the
+                # connection ending without a request, and that log mustn't
+                # carry the TimeoutError as context, like in websockets.
                 connection.close_socket()
                 connection.recv_events_thread.join()
                 return
