@@ -369,12 +369,30 @@ def _send_handshake_request(
     clients share.
 
     """
+    request = _build_handshake_request(protocol, additional_headers, user_agent_header)
+    protocol.send_request(request)
+    return request
+
+
+def _build_handshake_request(
+    protocol: ClientProtocol,
+    additional_headers: HeadersLike | None,
+    user_agent_header: str | None,
+) -> Request:
+    """
+    Build the opening handshake request.
+
+    Raises:
+        InvalidHeaderValue: If a header value would break the request, for
+            example with a line break. The I/O layers build the request before
+            they start sending, so that this error reaches the caller as is.
+
+    """
     request = protocol.connect()
     if additional_headers is not None:
         request.headers.update(additional_headers)
     if user_agent_header is not None:
         request.headers.setdefault("User-Agent", user_agent_header)
-    protocol.send_request(request)
     return request
 
 

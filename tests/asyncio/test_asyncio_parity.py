@@ -6,11 +6,14 @@ asyncio API behaviours that must match websockets 17.4.
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import pytest
-from asyncio_utils import port_of
+from asyncio_utils import port_of, uri_of
 
+from websockets.asyncio.client import connect
 from websockets.asyncio.server import serve
+from websockets.exceptions import ConnectionClosedError, InvalidHeaderValue
 
 
 HEADERS = (
@@ -66,3 +69,72 @@ async def test_process_request_sees_and_answers_post_and_http_10():
     for response in [post, http10]:
         assert response.startswith(b"HTTP/1.1 200 OK\r\n")
         assert response.endswith(b"\r\n\r\nhandled\n")
+
+
+async def test_tls_handshake_is_bounded_by_open_timeout(server_ssl):
+    # A client that opens a TCP connection and never speaks TLS.
+    async with serve(
+        handler, "127.0.0.1", 0, ssl=server_ssl, open_timeout=0.2
+    ) as server:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port_of(server))
+        try:
+            # asyncio's default TLS handshake timeout is 60 seconds.
+            assert await asyncio.wait_for(reader.read(), 10) == b""
+        finally:
+            writer.close()
+
+
+async def test_connect_cannot_be_entered_twice():
+    async with serve(handler, "127.0.0.1", 0) as server:
+        client = connect(uri_of(server))
+        async with client:
+            with pytest.raises(RuntimeError) as raised:
+                async with client:
+                    pass
+            assert str(raised.value) == "connect() isn't reentrant"
+        # Like websockets, it may be entered again once exited.
+        async with client as ws:
+            assert ws.protocol.state.name == "OPEN"
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"additional_headers": {"X-A": "b\r\nX: 1"}}, "invalid X-A header: b\r\nX: 1"),
+        ({"user_agent_header": "a\nb"}, "invalid User-Agent header: a\nb"),
+    ],
+)
+async def test_header_injection_raises_invalid_header_value(kwargs, message, caplog):
+    caplog.set_level(logging.DEBUG)
+    async with serve(handler, "127.0.0.1", 0) as server:
+        with pytest.raises(InvalidHeaderValue) as raised:
+            async with connect(uri_of(server), **kwargs):
+                pass
+        assert str(raised.value) == message
+        # Let connection_lost run: it mustn't log a second traceback.
+        await asyncio.sleep(0)
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+@pytest.mark.parametrize(
+    "message", [b"\xff\xfe", [b"ok", b"\xff"]], ids=["one", "fragmented"]
+)
+@pytest.mark.parametrize("method", ["recv", "recv_streaming"])
+async def test_decoding_invalid_utf8_binary_message_fails_with_1007(message, method):
+    async def send_binary(ws):
+        await ws.send(message)
+        await ws.wait_closed()
+
+    async with serve(send_binary, "127.0.0.1", 0) as server:
+        async with connect(uri_of(server)) as ws:
+            with pytest.raises(ConnectionClosedError) as raised:
+                if method == "recv":
+                    await asyncio.wait_for(ws.recv(decode=True), 10)
+                else:
+                    async for _ in ws.recv_streaming(decode=True):
+                        pass
+    exc = raised.value
+    assert exc.sent.code == 1007
+    assert exc.sent.reason.startswith("invalid start byte at position ")
+    assert exc.rcvd is None
+    assert isinstance(exc.__cause__, UnicodeDecodeError)

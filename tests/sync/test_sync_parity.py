@@ -19,7 +19,11 @@ import time
 
 import pytest
 
-from websockets.exceptions import ConnectionClosed, ConnectionClosedError
+from websockets.exceptions import (
+    ConnectionClosed,
+    ConnectionClosedError,
+    InvalidHeaderValue,
+)
 from websockets.sync.client import ClientConnection, connect, unix_connect
 from websockets.sync.connection import Connection
 from websockets.sync.messages import Assembler
@@ -371,3 +375,43 @@ def test_get_timeout_keeps_partial_message_for_next_call():
         assembler.get(timeout=0.01)
     assembler.put(Frame(Opcode.CONT, b"b"))
     assert assembler.get(timeout=0) == "ab"
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"additional_headers": {"X-A": "b\r\nX: 1"}}, "invalid X-A header: b\r\nX: 1"),
+        ({"user_agent_header": "a\nb"}, "invalid User-Agent header: a\nb"),
+    ],
+)
+def test_header_injection_raises_invalid_header_value(kwargs, message, caplog):
+    caplog.set_level(logging.DEBUG)
+    with run_server(handler) as server:
+        with pytest.raises(InvalidHeaderValue) as raised:
+            with connect(uri(server), **kwargs):
+                pass
+    assert str(raised.value) == message
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+@pytest.mark.parametrize(
+    "message", [b"\xff\xfe", [b"ok", b"\xff"]], ids=["one", "fragmented"]
+)
+@pytest.mark.parametrize("method", ["recv", "recv_streaming"])
+def test_decoding_invalid_utf8_binary_message_chains_the_error(message, method):
+    def send_binary(ws):
+        ws.send(message)
+        for _ in ws:
+            pass
+
+    with run_server(send_binary) as server:
+        with connect(uri(server)) as ws:
+            with pytest.raises(ConnectionClosedError) as raised:
+                if method == "recv":
+                    ws.recv(timeout=10, decode=True)
+                else:
+                    for _ in ws.recv_streaming(decode=True):
+                        pass
+    exc = raised.value
+    assert exc.sent.code == 1007
+    assert isinstance(exc.__cause__, UnicodeDecodeError)

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ..client import (
     ClientProtocol,
+    _build_handshake_request,
     _is_cross_origin,
     _redirect_target,
-    _send_handshake_request,
     _strip_credentials,
     backoff,
 )
@@ -111,10 +111,15 @@ class ClientConnection(Connection):
         Perform the opening handshake.
 
         """
+        # Build the request first: an invalid header value raises
+        # InvalidHeaderValue here, like in websockets, rather than failing
+        # the connection from within send_context().
+        request = _build_handshake_request(
+            self.protocol, additional_headers, user_agent_header
+        )
         async with self.send_context(expected_state=CONNECTING):
-            self.request = _send_handshake_request(
-                self.protocol, additional_headers, user_agent_header
-            )
+            self.protocol.send_request(request)
+            self.request = request
 
         await asyncio.shield(self.response_rcvd)
 
@@ -392,6 +397,8 @@ class connect:
         self.proxy = proxy
         self.protocol_factory = protocol_factory
         self.additional_headers = additional_headers
+        # Whether an "async with" block is using this object.
+        self.entered = False
         self.user_agent_header = user_agent_header
         self.process_exception = process_exception
         self.open_timeout = open_timeout
@@ -607,7 +614,13 @@ class connect:
     # async with connect(...) as ...: ...
 
     async def __aenter__(self) -> ClientConnection:
-        return await self
+        # Like websockets: a connect() object is one context at a time. It
+        # may be entered again after exiting it.
+        if self.entered:
+            raise RuntimeError("connect() isn't reentrant")
+        connection = await self
+        self.entered = True
+        return connection
 
     async def __aexit__(
         self,
@@ -617,6 +630,7 @@ class connect:
     ) -> None:
         # Same as ClientConnection.__aexit__: an exception in the body closes
         # the connection with 1011 (internal error).
+        self.entered = False
         await self.connection.__aexit__(exc_type, exc_value, traceback)
 
     # async for ... in connect(...):

@@ -37,7 +37,7 @@ from collections.abc import (
     Mapping,
 )
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, cast, overload
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, cast, overload
 
 from ..exceptions import (
     ConcurrencyError,
@@ -398,9 +398,30 @@ class Connection(asyncio.BufferedProtocol):
                     return data.decode()
                 return data
             if decode:
-                return data.decode()
+                try:
+                    return data.decode()
+                except UnicodeDecodeError as exc:
+                    # Only reachable on a binary message: the protocol
+                    # validated text messages (RFC 6455 §8.1).
+                    await self._fail_invalid_utf8(exc)
             return data
         return await self._recv_slow(decode)
+
+    async def _fail_invalid_utf8(self, exc: UnicodeDecodeError) -> NoReturn:
+        """
+        Fail the connection with 1007 when decoding a message fails.
+
+        Like websockets, raise ConnectionClosedError chained to ``exc``.
+
+        """
+        async with self.send_context():
+            self.protocol.fail(
+                CloseCode.INVALID_DATA,
+                f"{exc.reason} at position {exc.start}",
+            )
+        # Wait for the protocol state to be CLOSED before accessing close_exc.
+        await asyncio.shield(self.connection_lost_waiter)
+        raise self.protocol.close_exc from exc
 
     async def _recv_slow(self, decode: bool | None) -> Data:
         messages = self.recv_messages
@@ -415,12 +436,7 @@ class Connection(asyncio.BufferedProtocol):
                 "is already running recv or recv_streaming"
             ) from None
         except UnicodeDecodeError as exc:
-            async with self.send_context():
-                self.protocol.fail(
-                    CloseCode.INVALID_DATA,
-                    f"{exc.reason} at position {exc.start}",
-                )
-            # fallthrough
+            await self._fail_invalid_utf8(exc)
 
         # Wait for the protocol state to be CLOSED before accessing close_exc.
         await asyncio.shield(self.connection_lost_waiter)
@@ -477,12 +493,7 @@ class Connection(asyncio.BufferedProtocol):
                 "is already running recv or recv_streaming"
             ) from None
         except UnicodeDecodeError as exc:
-            async with self.send_context():
-                self.protocol.fail(
-                    CloseCode.INVALID_DATA,
-                    f"{exc.reason} at position {exc.start}",
-                )
-            # fallthrough
+            await self._fail_invalid_utf8(exc)
 
         # Wait for the protocol state to be CLOSED before accessing close_exc.
         await asyncio.shield(self.connection_lost_waiter)

@@ -884,6 +884,12 @@ def serve(
         )
         return connection
 
+    # Bound the TLS handshake by open_timeout, like websockets; asyncio's
+    # default is 60 seconds, during which a client that opened a TCP
+    # connection and never spoke TLS would hold it.
+    if kwargs.get("ssl") is not None and open_timeout is not None:
+        kwargs.setdefault("ssl_handshake_timeout", open_timeout)
+
     def create_server() -> Coroutine[Any, Any, asyncio.Server]:
         loop = asyncio.get_running_loop()
         if unix:

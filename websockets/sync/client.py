@@ -18,9 +18,9 @@ from typing import Any, Callable, Literal
 
 from ..client import (
     ClientProtocol,
+    _build_handshake_request,
     _is_cross_origin,
     _redirect_target,
-    _send_handshake_request,
     _strip_credentials,
     backoff,
 )
@@ -145,10 +145,14 @@ class ClientConnection(Connection):
         """
         try:
             try:
+                # Build the request first: an invalid header value raises
+                # InvalidHeaderValue here, like in websockets.
+                request = _build_handshake_request(
+                    self.protocol, additional_headers, user_agent_header
+                )
                 with self.send_context(expected_state=CONNECTING):
-                    self.request = _send_handshake_request(
-                        self.protocol, additional_headers, user_agent_header
-                    )
+                    self.protocol.send_request(request)
+                    self.request = request
             finally:
                 # The request is written or won't be: start reading.
                 self.reading_allowed.set()

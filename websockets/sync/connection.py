@@ -376,7 +376,9 @@ class Connection:
                     CloseCode.INVALID_DATA,
                     f"{exc.reason} at position {exc.start}",
                 )
-            # fallthrough
+            # Like websockets, chain the decoding error.
+            self.recv_events_thread.join()
+            raise self.protocol.close_exc from exc
 
         # Wait for the protocol state to be CLOSED before accessing close_exc.
         self.recv_events_thread.join()
@@ -439,7 +441,9 @@ class Connection:
                     CloseCode.INVALID_DATA,
                     f"{exc.reason} at position {exc.start}",
                 )
-            # fallthrough
+            # Like websockets, chain the decoding error.
+            self.recv_events_thread.join()
+            raise self.protocol.close_exc from exc
 
         # Wait for the protocol state to be CLOSED before accessing close_exc.
         self.recv_events_thread.join()
