@@ -11,6 +11,7 @@ import socket
 import ssl as ssl_module
 import threading
 import time
+import traceback
 import warnings
 from collections.abc import Generator, Iterator, Sequence
 from types import TracebackType
@@ -919,8 +920,9 @@ class reconnect:
                 logger.info(
                     "connect failed; reconnecting in %.1f seconds: %s",
                     delay,
-                    # Format the exception like traceback does, on one line.
-                    f"{type(exc).__name__}: {exc}",
+                    # Format the exception like traceback does, with the
+                    # module of the exception class, like websockets.
+                    "".join(traceback.format_exception_only(type(exc), exc)).strip(),
                 )
                 time.sleep(delay)
                 continue
