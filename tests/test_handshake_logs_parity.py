@@ -139,6 +139,43 @@ for name, data in cases.items():
         print("handshake_exc after accept", repr(p.handshake_exc))
 """
 
+TLS_SERVER = r"""import asyncio, logging, sys, re, threading, socket, ssl, time
+records = []
+class H(logging.Handler):
+    def emit(self, r):
+        exc = r.exc_info[1] if r.exc_info else None
+        msg = re.sub(r"127\.0\.0\.1:\d+", "ADDR", r.getMessage())
+        records.append(f"{r.levelname} {r.name} {msg} {type(exc).__name__ if exc else ''}")
+logging.getLogger("websockets").addHandler(H()); logging.getLogger("websockets").setLevel(logging.DEBUG)
+api, case = sys.argv[1], sys.argv[2]
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER); ctx.load_cert_chain(sys.argv[3])
+def client(port):
+    c = socket.create_connection(("127.0.0.1", port)); c.settimeout(5)
+    if case == "plain": c.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    t0 = time.monotonic()
+    try:
+        d = c.recv(100)
+        records.append(f"client got {d[:10]!r} quick={time.monotonic()-t0 < 2}")
+    except Exception as e: records.append(f"client {type(e).__name__}")
+    c.close()
+if api == "asyncio":
+    from websockets.asyncio.server import serve
+    async def h(ws): pass
+    async def main():
+        async with serve(h, "127.0.0.1", 0, ssl=ctx, open_timeout=0.5) as server:
+            await asyncio.to_thread(client, server.sockets[0].getsockname()[1])
+            await asyncio.sleep(0.3)
+    asyncio.run(main())
+else:
+    from websockets.sync.server import serve
+    def h(ws): pass
+    with serve(h, "127.0.0.1", 0, ssl=ctx, open_timeout=0.5) as server:
+        t = threading.Thread(target=server.serve_forever); t.start()
+        client(server.socket.getsockname()[1]); time.sleep(0.3)
+        server.shutdown(); t.join(5)
+for r in records: print(r)
+"""
+
 SANS_IO_EOF_AFTER_REQUEST = r"""import logging, sys
 logging.basicConfig(level=logging.DEBUG, format="%(levelname)s %(message)s", stream=sys.stdout)
 from websockets.server import ServerProtocol
@@ -223,3 +260,19 @@ def test_sans_io_bad_request_logs_match_websockets(upstream):
 def test_sans_io_eof_after_request_matches_websockets(upstream):
     records = compare(upstream, SANS_IO_EOF_AFTER_REQUEST)
     assert "INFO connection closed" in records
+
+
+@pytest.mark.parametrize("api", ["asyncio", "sync"])
+@pytest.mark.parametrize("case", ["plain", "silent"])
+def test_failed_tls_handshake_logs_match_websockets(api, case, upstream, tmp_path):
+    # A client that speaks plain HTTP to a TLS server, or nothing at all.
+    import trustme
+
+    cert_path = tmp_path / "server.pem"
+    trustme.CA().issue_cert("127.0.0.1").private_key_and_cert_chain_pem.write_to_path(
+        str(cert_path)
+    )
+    records = compare(upstream, TLS_SERVER, api, case, str(cert_path))
+    # The server closes the connection at once; with unread bytes, that's a
+    # reset.
+    assert records[1] in ("client got b'' quick=True", "client ConnectionResetError")

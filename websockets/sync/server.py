@@ -723,9 +723,13 @@ def serve(
                 close_timeout=close_timeout,
                 max_queue=max_queue,
             )
+        except OSError:
+            # TLS handshake failures and timeouts (SSLError and TimeoutError
+            # are OSErrors): there's no WebSocket connection to speak of yet.
+            # websockets doesn't log them.
+            sock.close()
+            return
         except Exception:
-            # TLS handshake failures and the like: there's no WebSocket
-            # connection to speak of yet.
             server.logger.debug("! failed to set up connection", exc_info=True)
             sock.close()
             return
