@@ -275,4 +275,5 @@ def test_failed_tls_handshake_logs_match_websockets(api, case, upstream, tmp_pat
     records = compare(upstream, TLS_SERVER, api, case, str(cert_path))
     # The server closes the connection at once; with unread bytes, that's a
     # reset.
-    assert records[1] in ("client got b'' quick=True", "client ConnectionResetError")
+    outcomes = [record for record in records if record.startswith("client ")]
+    assert outcomes in (["client got b'' quick=True"], ["client ConnectionResetError"])
