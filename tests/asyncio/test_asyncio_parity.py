@@ -138,3 +138,37 @@ async def test_decoding_invalid_utf8_binary_message_fails_with_1007(message, met
     assert exc.sent.reason.startswith("invalid start byte at position ")
     assert exc.rcvd is None
     assert isinstance(exc.__cause__, UnicodeDecodeError)
+
+
+async def test_close_rejects_connection_in_opening_handshake_with_503():
+    statuses = []
+
+    def process_response(connection, request, response):
+        statuses.append(response.status_code)
+
+    request = b"GET / HTTP/1.1\r\n" + HEADERS
+    server = await serve(
+        handler, "127.0.0.1", 0, process_response=process_response, server_header="S"
+    )
+    reader, writer = await asyncio.open_connection("127.0.0.1", port_of(server))
+    try:
+        writer.write(request[:20])
+        await writer.drain()
+        # Wait until the server has the connection, then close the server.
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 10
+        while not server.handlers:
+            assert loop.time() < deadline, "connection not accepted"
+            await asyncio.sleep(0.005)
+        server.close()
+        writer.write(request[20:])
+        response = await asyncio.wait_for(reader.read(), 10)
+    finally:
+        writer.close()
+    await asyncio.wait_for(server.wait_closed(), 10)
+    assert response.startswith(b"HTTP/1.1 503 Service Unavailable\r\n")
+    assert response.endswith(b"\r\n\r\nServer is shutting down.\n")
+    # Like websockets, the hooks ran and saw the upgrade; then the upgrade
+    # became a 503, built without the Server header.
+    assert statuses == [101]
+    assert b"\r\nServer:" not in response
