@@ -205,7 +205,9 @@ class Assembler:
             popped: list[Frame] = []
             try:
                 while not popped or not popped[-1].fin:
-                    remaining = None if deadline is None else deadline - time.monotonic()
+                    remaining = (
+                        None if deadline is None else deadline - time.monotonic()
+                    )
                     try:
                         self._wait(lambda: self.frames, remaining)
                     except TimeoutError:
