@@ -74,13 +74,16 @@ def test_print_over_input(capsys):
 # Command line
 
 
-def test_version_first_line_is_the_releases(capsys):
-    main(["--version"])
+def test_version_exits_with_0_and_first_line_is_the_releases(capsys):
+    with pytest.raises(SystemExit) as raised:
+        main(["--version"])
+    assert raised.value.code == 0
     assert capsys.readouterr().out.splitlines()[0] == f"websockets {version}"
 
 
 def test_version_second_line_names_this_project_kernels_and_path(capsys):
-    main(["--version"])
+    with pytest.raises(SystemExit):
+        main(["--version"])
     kinds = set(_accel.ACTIVE.values())
     assert len(kinds) == 1
     package = os.path.dirname(os.path.abspath(websockets.__file__))
@@ -89,8 +92,10 @@ def test_version_second_line_names_this_project_kernels_and_path(capsys):
     ]
 
 
-def test_help(capsys):
-    main(["--help"])
+def test_help_prints_usage_and_exits_with_0(capsys):
+    with pytest.raises(SystemExit) as raised:
+        main(["--help"])
+    assert raised.value.code == 0
     assert capsys.readouterr().out == (
         "usage: websockets [--help] [--insecure] [--version] [<uri>]\n"
     )

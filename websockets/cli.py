@@ -225,16 +225,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("uri", metavar="<uri>", nargs="?")
     args = parser.parse_args(argv)
 
+    # Exit like argparse's own --help and --version actions, so that a caller
+    # of main() sees the same SystemExit(0) as with websockets.
     if args.help:
         parser.print_usage()
-        return
+        sys.exit(0)
 
     if args.version:
         # The first line is the release's, for scripts that parse it; the
         # second one tells that this project, not the release, is active.
         print(f"websockets {websockets_version}")
         print(implementation())
-        return
+        sys.exit(0)
 
     if args.uri is None:
         parser.print_usage()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import urllib.parse
 import warnings
 from collections.abc import Generator, Sequence
 from typing import Any
@@ -21,6 +22,7 @@ from .exceptions import (
     InvalidStatus,
     InvalidUpgrade,
     NegotiationError,
+    SecurityError,
     StatusLineTooLong as StatusLineTooLong,
 )
 from .extensions import ClientExtensionFactory, Extension
@@ -45,7 +47,7 @@ from .typing import (
     Subprotocol,
     UpgradeProtocol,
 )
-from .uri import WebSocketURI
+from .uri import WebSocketURI, parse_uri
 from .utils import accept_key, generate_key
 
 
@@ -315,6 +317,13 @@ class ClientProtocol(Protocol):
                     self.reader.read_exact,
                     self.reader.read_to_eof,
                 )
+            except StatusLineTooLong as exc:
+                # websockets 17.4 reports this security limit as such, where
+                # it wraps every other parsing error in InvalidMessage.
+                self.handshake_exc = exc
+                self.send_eof()
+                self.start_discarding()
+                yield
             except Exception as exc:
                 self.handshake_exc = InvalidMessage(
                     "did not receive a valid HTTP response"
@@ -363,13 +372,140 @@ def _send_handshake_request(
     clients share.
 
     """
+    request = _build_handshake_request(protocol, additional_headers, user_agent_header)
+    protocol.send_request(request)
+    return request
+
+
+def _build_handshake_request(
+    protocol: ClientProtocol,
+    additional_headers: HeadersLike | None,
+    user_agent_header: str | None,
+) -> Request:
+    """
+    Build the opening handshake request.
+
+    Raises:
+        InvalidHeaderValue: If a header value would break the request, for
+            example with a line break. The I/O layers build the request before
+            they start sending, so that this error reaches the caller as is.
+
+    """
     request = protocol.connect()
     if additional_headers is not None:
         request.headers.update(additional_headers)
     if user_agent_header is not None:
         request.headers.setdefault("User-Agent", user_agent_header)
-    protocol.send_request(request)
     return request
+
+
+# HTTP status codes of redirects that the clients follow.
+REDIRECT_STATUS_CODES = frozenset({300, 301, 302, 303, 307, 308})
+
+# Request headers that carry credentials. A redirect to another origin must
+# not forward them: the user gave them to the first server, not to whatever
+# server that one points to. Browsers (the Fetch standard) and curl behave
+# the same way.
+CREDENTIAL_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
+
+
+def _redirect_target(
+    uri: str,
+    exc: Exception,
+    *,
+    preexisting_socket: bool,
+    unix: bool,
+    explicit_host_or_port: bool,
+) -> Exception | str:
+    """
+    Tell whether a failed handshake is a redirect that the client can follow.
+
+    This is the policy that the asyncio and threading clients share.
+
+    Args:
+        uri: URI of the connection attempt that failed.
+        exc: Exception raised by the connection attempt.
+        preexisting_socket: Whether the client connected a socket it was given.
+        unix: Whether the client connected to a Unix socket.
+        explicit_host_or_port: Whether the caller overrode the host or port
+            of ``uri``.
+
+    Returns:
+        The new URI if the client should follow the redirect; else, the
+        exception to raise: ``exc`` itself, or an exception that the caller
+        chains to ``exc``.
+
+    """
+    if not (
+        isinstance(exc, InvalidStatus)
+        and exc.response.status_code in REDIRECT_STATUS_CODES
+        and "Location" in exc.response.headers
+    ):
+        return exc
+
+    old_ws_uri = parse_uri(uri)
+    # urljoin keeps the user info of uri when Location is a relative reference,
+    # that is, when the redirect stays on the same origin.
+    new_uri = urllib.parse.urljoin(uri, exc.response.headers["Location"])
+    new_ws_uri = parse_uri(new_uri)
+
+    # A socket received from the caller is closed and cannot be reused.
+    if preexisting_socket:
+        return ValueError(
+            f"cannot follow redirect to {new_uri} with a preexisting socket"
+        )
+
+    # TLS downgrade is forbidden.
+    if old_ws_uri.secure and not new_ws_uri.secure:
+        return SecurityError(f"cannot follow redirect to non-secure URI {new_uri}")
+
+    if _is_cross_origin(old_ws_uri, new_ws_uri):
+        # A Unix socket has no origin to move to.
+        if unix:
+            return ValueError(
+                f"cannot follow cross-origin redirect to {new_uri} with a Unix socket"
+            )
+        # With an explicit host or port, the new origin's address is unknown.
+        if explicit_host_or_port:
+            return ValueError(
+                f"cannot follow cross-origin redirect to {new_uri} "
+                f"with an explicit host or port"
+            )
+
+    return new_uri
+
+
+def _is_cross_origin(old: WebSocketURI, new: WebSocketURI) -> bool:
+    """
+    Tell whether two URIs belong to different origins (RFC 6454 §4).
+
+    The origin is the scheme, the host and the port; :func:`parse_uri` already
+    filled in the default port and lower-cased the host.
+
+    """
+    return old.secure != new.secure or old.host != new.host or old.port != new.port
+
+
+def _strip_credentials(headers: HeadersLike | None) -> Headers | None:
+    """
+    Remove the headers listed in :data:`CREDENTIAL_HEADERS` from ``headers``.
+
+    This applies to a cross-origin redirect. Credentials taken from the user
+    info of the original URI go away by themselves: the new URI is absolute
+    and carries its own user info, if any.
+
+    """
+    if headers is None:
+        return None
+    # Headers accepts every form of HeadersLike and keeps repeated names.
+    all_headers = Headers(headers)
+    return Headers(
+        [
+            (name, value)
+            for name, value in all_headers.raw_items()
+            if name.lower() not in CREDENTIAL_HEADERS
+        ]
+    )
 
 
 # Reconnection backoff, as websockets documents it for connect() used as an

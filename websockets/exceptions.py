@@ -534,9 +534,9 @@ class TooManyFragments(WebSocketException):
     """
     Raised when a fragmented message has more frames than a configured limit.
 
-    This implementation limits messages by size, not by number of fragments,
-    so it never raises this exception itself; it exists for applications and
-    extensions that catch it.
+    This implementation limits messages by size. It limits the number of
+    fragments too, and raises this exception, only when the environment
+    variable ``WEBSOCKETS_MAX_FRAGMENTS`` is set.
 
     """
 

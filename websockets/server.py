@@ -30,6 +30,7 @@ from .exceptions import (
     TooManyHeaders,
 )
 from .extensions import Extension, ServerExtensionFactory
+from .frames import CloseCode
 from .headers import (
     build_extension,
     parse_connection,
@@ -148,6 +149,27 @@ class ServerProtocol(Protocol):
                 extensions_header,
                 protocol_header,
             ) = self.process_request(request)
+        except InvalidMethod as exc:
+            request._exception = exc
+            self.handshake_exc = exc
+            if self.debug:
+                self.logger.debug("! invalid method", exc_info=True)
+            response = self.reject(
+                http.HTTPStatus.METHOD_NOT_ALLOWED,
+                f"Failed to open a WebSocket connection: {exc}.\n",
+            )
+            # RFC 9110 §15.5.6: a 405 response MUST carry an Allow header.
+            response.headers["Allow"] = "GET"
+            return response
+        except InvalidProtocol as exc:
+            request._exception = exc
+            self.handshake_exc = exc
+            if self.debug:
+                self.logger.debug("! invalid protocol", exc_info=True)
+            return self.reject(
+                http.HTTPStatus.HTTP_VERSION_NOT_SUPPORTED,
+                f"Failed to open a WebSocket connection: {exc}.\n",
+            )
         except InvalidOrigin as exc:
             request._exception = exc
             self.handshake_exc = exc
@@ -212,10 +234,8 @@ class ServerProtocol(Protocol):
         """
         Check a handshake request and negotiate extensions and subprotocol.
 
-        This function doesn't verify that the request is an HTTP/1.1 or higher
-        GET request and doesn't check the ``Host`` header. These controls are
-        usually performed earlier in the HTTP request handling code. They're
-        the responsibility of the caller.
+        It rejects requests that aren't HTTP/1.1 GET requests, as RFC 6455
+        §4.1 requires. It doesn't check the ``Host`` header.
 
         Args:
             request: WebSocket handshake request received from the client.
@@ -225,10 +245,22 @@ class ServerProtocol(Protocol):
             ``Sec-WebSocket-Protocol`` headers for the handshake response.
 
         Raises:
+            InvalidMethod: If the method isn't GET; then the server must
+                return 405 Method Not Allowed.
+            InvalidProtocol: If the HTTP version isn't 1.1; then the server
+                must return 505 HTTP Version Not Supported.
             InvalidHandshake: If the handshake request is invalid;
                 then the server must return 400 Bad Request error.
 
         """
+        # RFC 6455 §4.1: "The method of the request MUST be GET, and the HTTP
+        # version MUST be at least 1.1." HTTP/1.1 is the only version that
+        # Request.parse accepts above 1.0.
+        if request.method != "GET":
+            raise InvalidMethod(request.method)
+        if request.protocol != "HTTP/1.1":
+            raise InvalidProtocol(request.protocol)
+
         headers = request.headers
 
         # RFC 6455 §4.2.1 items 3 and 4: Upgrade: websocket, Connection:
@@ -591,8 +623,12 @@ class ServerProtocol(Protocol):
                 # define, then close the connection.
                 self.handshake_exc = exc
                 if isinstance(exc, RequestLineTooLong):
+                    if self.debug:
+                        self.logger.debug("! request line too long", exc_info=True)
                     status = http.HTTPStatus.REQUEST_URI_TOO_LONG
                 else:
+                    if self.debug:
+                        self.logger.debug("! header fields too large", exc_info=True)
                     status = http.HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
                 self.send_response(
                     self.reject(
@@ -601,6 +637,8 @@ class ServerProtocol(Protocol):
                 )
                 yield
             except Exception as exc:
+                if self.debug:
+                    self.logger.debug("! no valid HTTP request", exc_info=True)
                 self.handshake_exc = InvalidMessage(
                     "did not receive a valid HTTP request"
                 )
@@ -610,7 +648,9 @@ class ServerProtocol(Protocol):
                 yield
 
             if self.debug:
-                self.logger.debug("< GET %s HTTP/1.1", request.path)
+                self.logger.debug(
+                    "< %s %s %s", request.method, request.path, request.protocol
+                )
                 for key, value in request.headers.raw_items():
                     self.logger.debug("< %s: %s", key, value)
 
@@ -618,8 +658,17 @@ class ServerProtocol(Protocol):
 
         # Wait for the response: the connection switches to the frame parser
         # in send_response(). Bytes received meanwhile stay in the reader.
-        while True:
+        # websockets parses frames right after the request; when the client
+        # ends the stream before the response, behave as it does: the
+        # connection is lost, with "unexpected end of stream". Frames sent
+        # before the response are dropped then (docs/differences.rst).
+        while not self.reader.eof:
             yield
+        if self.debug:
+            self.logger.debug("< EOF")
+        self.parser_exc = EOFError("unexpected end of stream")
+        self.fail(CloseCode.ABNORMAL_CLOSURE, "unexpected end of stream")
+        yield
 
 
 class ServerConnection(ServerProtocol):

@@ -193,6 +193,24 @@ def rec_logs(key="logs", name=None):
     rec(key, kept)
 
 
+def wait_for_log(suffix, timeout=5.0):
+    """Wait until a captured record ends with ``suffix`` (threads log it)."""
+    deadline = time.monotonic() + timeout
+    while not any(entry.endswith(suffix) for entry in LOGS):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no log record ending with {suffix!r}")
+        time.sleep(0.01)
+
+
+async def await_log(suffix, timeout=5.0):
+    """Like :func:`wait_for_log`, in a coroutine."""
+    deadline = time.monotonic() + timeout
+    while not any(entry.endswith(suffix) for entry in LOGS):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no log record ending with {suffix!r}")
+        await asyncio.sleep(0.01)
+
+
 def head(data):
     """Status or request line and headers of a raw HTTP message, normalised."""
     text = bytes(data).split(b"\r\n\r\n", 1)[0].decode("latin-1")

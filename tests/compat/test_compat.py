@@ -21,59 +21,7 @@ from .scenarios import SCENARIOS
 
 # Differences listed in issue 16, fixed on another branch. The lead empties
 # this dictionary when that branch is merged.
-PENDING: dict[str, str] = {
-    "asyncio-connect-header-injection-additional_headers": "header injection raises InvalidHeaderValue",
-    "asyncio-connect-header-injection-origin": "header injection raises InvalidHeaderValue",
-    "asyncio-connect-header-injection-user_agent": "header injection raises InvalidHeaderValue",
-    "asyncio-connect-status_line_too_long": "StatusLineTooLong is the error, not InvalidMessage's cause",
-    "asyncio-connect-twice": "entering the same connect() twice raises",
-    "asyncio-connection-recv_decode_true_invalid_utf8": "recv(decode=True) on invalid UTF-8 fails with 1007",
-    "asyncio-max-fragments-exceeded": "WEBSOCKETS_MAX_FRAGMENTS is honoured",
-    "asyncio-redirect-credentials-cross_origin": "credentials dropped on cross-origin redirects, kept on same-origin ones",
-    "asyncio-redirect-credentials-cross_origin_userinfo": "credentials dropped on cross-origin redirects, kept on same-origin ones",
-    "asyncio-serve-bad_request_junk": "handshake debug logs: '! no valid HTTP request' and the like",
-    "asyncio-serve-eof_before_request": "handshake debug logs: '! no valid HTTP request' and the like",
-    "asyncio-serve-forbidden-http10": "HTTP/1.0 gets 505",
-    "asyncio-serve-forbidden-post": "methods other than GET get 405",
-    "asyncio-serve-open_timeout": "handshake debug logs: '! no valid HTTP request' and the like",
-    "asyncio-serve-tls-open_timeout": "open_timeout bounds the TLS handshake",
-    "cli-main-help": "cli.main raises SystemExit(0) for --version and --help",
-    "cli-main-version": "cli.main raises SystemExit(0) for --version and --help",
-    "sansio-client-response-status_line_long": "StatusLineTooLong is the error, not InvalidMessage's cause",
-    "sansio-server-request-bare_lf": "handshake debug logs: '! no valid HTTP request' and the like",
-    "sansio-server-request-body_content_length": "handshake debug logs: '! no valid HTTP request' and the like",
-    "sansio-server-request-head": "methods other than GET get 405",
-    "sansio-server-request-header_bad_name": "handshake debug logs: '! no valid HTTP request' and the like",
-    "sansio-server-request-header_bad_value": "handshake debug logs: '! no valid HTTP request' and the like",
-    "sansio-server-request-header_long": "handshake debug logs: '! no valid HTTP request' and the like",
-    "sansio-server-request-header_no_colon": "handshake debug logs: '! no valid HTTP request' and the like",
-    "sansio-server-request-header_obs_fold": "handshake debug logs: '! no valid HTTP request' and the like",
-    "sansio-server-request-http10": "HTTP/1.0 gets 505",
-    "sansio-server-request-http2": "handshake debug logs: '! no valid HTTP request' and the like",
-    "sansio-server-request-lowercase_version": "handshake debug logs: '! no valid HTTP request' and the like",
-    "sansio-server-request-many_headers": "handshake debug logs: '! no valid HTTP request' and the like",
-    "sansio-server-request-post": "methods other than GET get 405",
-    "sansio-server-request-request_line_junk": "handshake debug logs: '! no valid HTTP request' and the like",
-    "sansio-server-request-request_line_long": "handshake debug logs: '! no valid HTTP request' and the like",
-    "sansio-server-request-transfer_encoding": "handshake debug logs: '! no valid HTTP request' and the like",
-    "sync-assembler-put-after-close": "Assembler.put after close raises EOFError",
-    "sync-connect-header-injection-additional_headers": "header injection raises InvalidHeaderValue",
-    "sync-connect-header-injection-origin": "header injection raises InvalidHeaderValue",
-    "sync-connect-header-injection-user_agent": "header injection raises InvalidHeaderValue",
-    "sync-connect-status_line_too_long": "StatusLineTooLong is the error, not InvalidMessage's cause",
-    "sync-connect-usage-errors": "threading usage errors: sock with host/port, messages",
-    "sync-redirect-credentials-cross_origin": "credentials dropped on cross-origin redirects, kept on same-origin ones",
-    "sync-redirect-credentials-cross_origin_userinfo": "credentials dropped on cross-origin redirects, kept on same-origin ones",
-    "sync-redirect-credentials-same_origin_userinfo": "credentials dropped on cross-origin redirects, kept on same-origin ones",
-    "sync-serve-bad_request_junk": "handshake debug logs: '! no valid HTTP request' and the like",
-    "sync-serve-eof_before_request": "handshake debug logs: '! no valid HTTP request' and the like",
-    "sync-serve-forbidden-http10": "HTTP/1.0 gets 505",
-    "sync-serve-forbidden-post": "methods other than GET get 405",
-    "sync-serve-open_timeout": "handshake debug logs: '! no valid HTTP request' and the like",
-    "sync-serve-tls": "Server.socket is an SSLSocket with ssl",
-    "sync-serve-usage-errors": "threading usage errors: sock with host/port, messages",
-    "sync-server-shutdown-during-handshake": "503 on shutdown (here: no Server header on it)",
-}
+PENDING: dict[str, str] = {}
 
 # Differences documented in docs/differences.rst, by section title.
 DOCUMENTED: dict[str, str] = {
@@ -82,6 +30,7 @@ DOCUMENTED: dict[str, str] = {
     "asyncio-connection-send_mixed_fragments": "A close frame between fragments closes normally",
     "sync-connection-send_mixed_fragments": "A close frame between fragments closes normally",
     "cli-run-version": "``python -m websockets --version`` names the active implementation",
+    "cli-main-version": "``python -m websockets --version`` names the active implementation",
 }
 
 

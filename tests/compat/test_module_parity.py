@@ -156,12 +156,7 @@ ANNOTATION_SPELLING: dict[str, str] = {
 #: Signature differences that the ``behaviours`` branch fixes: the threading
 #: API's ``socket`` parameter is renamed to ``sock`` there, as in 17.0.
 #: The lead empties this set when merging that branch.
-PENDING_ON_BEHAVIOURS_BRANCH: set[str] = {
-    "websockets.sync.connection.Connection",
-    "websockets.sync.client.ClientConnection",
-    "websockets.sync.server.ServerConnection",
-    "websockets.sync.server.Server",
-}
+PENDING_ON_BEHAVIOURS_BRANCH: set[str] = set()
 
 FUNCTION_REPR = re.compile(r"<function \S+>")
 

@@ -90,10 +90,11 @@ def test_close_wakes_up_waiting_get():
     assert len(errors) == 1
 
 
-def test_put_after_close_drops_frame():
+def test_put_after_close_raises_eof_error():
     assembler = Assembler()
     assembler.close()
-    assembler.put(Frame(OP_TEXT, b"x"))
+    with pytest.raises(EOFError, match="stream of frames ended"):
+        assembler.put(Frame(OP_TEXT, b"x"))
     with pytest.raises(EOFError):
         assembler.get()
 

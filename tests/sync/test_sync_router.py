@@ -82,13 +82,14 @@ def test_route_server_name_and_tls_flag_shape_redirects():
         route(URL_MAP, "127.0.0.1", 0, server_name="public.example", ssl=True)
     ) as server:
         port = server.socket.getsockname()[1]
-        # With a preexisting socket, the client doesn't follow redirects.
+        # With a preexisting socket, the client can't follow redirects; like
+        # websockets, it says so and chains the redirect response.
         sock = socket.create_connection(("127.0.0.1", port), timeout=DEADLINE)
-        with pytest.raises(InvalidStatus) as raised:
+        with pytest.raises(ValueError) as raised:
             connect(f"ws://127.0.0.1:{port}/plain", sock=sock)
-        assert (
-            raised.value.response.headers["Location"] == "wss://public.example/plain/"
-        )
+        redirect = raised.value.__cause__
+        assert isinstance(redirect, InvalidStatus)
+        assert redirect.response.headers["Location"] == "wss://public.example/plain/"
 
 
 def test_route_calls_process_request_first():

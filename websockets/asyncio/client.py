@@ -12,7 +12,6 @@ import logging
 import os
 import socket
 import traceback
-import urllib.parse
 from collections.abc import (
     AsyncGenerator,
     AsyncIterator,
@@ -24,12 +23,20 @@ from collections.abc import (
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
-from ..client import ClientProtocol, _send_handshake_request, backoff, process_exception
+from ..client import (
+    ClientProtocol,
+    _build_handshake_request,
+    _is_cross_origin,
+    _redirect_target,
+    _strip_credentials,
+    backoff,
+    process_exception,
+)
 from ..datastructures import Headers as Headers, HeadersLike
 from ..exceptions import (
     InvalidProxyMessage as InvalidProxyMessage,
     InvalidProxyStatus as InvalidProxyStatus,
-    InvalidStatus,
+    InvalidStatus as InvalidStatus,
     ProxyError,
     SecurityError,
 )
@@ -119,10 +126,15 @@ class ClientConnection(Connection):
         Perform the opening handshake.
 
         """
+        # Build the request first: an invalid header value raises
+        # InvalidHeaderValue here, like in websockets, rather than failing
+        # the connection from within send_context().
+        request = _build_handshake_request(
+            self.protocol, additional_headers, user_agent_header
+        )
         async with self.send_context(expected_state=CONNECTING):
-            self.request = _send_handshake_request(
-                self.protocol, additional_headers, user_agent_header
-            )
+            self.protocol.send_request(request)
+            self.request = request
 
         await asyncio.shield(self.response_rcvd)
 
@@ -355,6 +367,8 @@ class connect:
         self.proxy = proxy
         self.protocol_factory = protocol_factory
         self.additional_headers = additional_headers
+        # Whether an "async with" block is using this object.
+        self.entered = False
         self.user_agent_header = user_agent_header
         self.process_exception = process_exception
         self.open_timeout = open_timeout
@@ -479,59 +493,16 @@ class connect:
         Return the new URI if it's a valid redirect. Else, return an exception.
 
         """
-        if not (
-            isinstance(exc, InvalidStatus)
-            and exc.response.status_code
-            in [
-                300,  # Multiple Choices
-                301,  # Moved Permanently
-                302,  # Found
-                303,  # See Other
-                307,  # Temporary Redirect
-                308,  # Permanent Redirect
-            ]
-            and "Location" in exc.response.headers
-        ):
-            return exc
-
-        old_ws_uri = parse_uri(self.uri)
-        new_uri = urllib.parse.urljoin(self.uri, exc.response.headers["Location"])
-        new_ws_uri = parse_uri(new_uri)
-
-        # If connect() received a socket, it is closed and cannot be reused.
-        if self.connection_kwargs.get("sock") is not None:
-            return ValueError(
-                f"cannot follow redirect to {new_uri} with a preexisting socket"
-            )
-
-        # TLS downgrade is forbidden.
-        if old_ws_uri.secure and not new_ws_uri.secure:
-            return SecurityError(f"cannot follow redirect to non-secure URI {new_uri}")
-
-        # Apply restrictions to cross-origin redirects.
-        if (
-            old_ws_uri.secure != new_ws_uri.secure
-            or old_ws_uri.host != new_ws_uri.host
-            or old_ws_uri.port != new_ws_uri.port
-        ):
-            # Cross-origin redirects on Unix sockets don't quite make sense.
-            if self.connection_kwargs.get("unix", False):
-                return ValueError(
-                    f"cannot follow cross-origin redirect to {new_uri} "
-                    f"with a Unix socket"
-                )
-
-            # Cross-origin redirects when host and port are overridden are ill-defined.
-            if (
+        return _redirect_target(
+            self.uri,
+            exc,
+            preexisting_socket=self.connection_kwargs.get("sock") is not None,
+            unix=self.connection_kwargs.get("unix", False),
+            explicit_host_or_port=(
                 self.connection_kwargs.get("host") is not None
                 or self.connection_kwargs.get("port") is not None
-            ):
-                return ValueError(
-                    f"cannot follow cross-origin redirect to {new_uri} "
-                    f"with an explicit host or port"
-                )
-
-        return new_uri
+            ),
+        )
 
     # ... = await connect(...)
 
@@ -588,6 +559,11 @@ class connect:
                 uri_or_exc = self.process_redirect(exc)
                 # Response is a valid redirect; follow it.
                 if isinstance(uri_or_exc, str):
+                    if _is_cross_origin(parse_uri(self.uri), parse_uri(uri_or_exc)):
+                        # Don't hand the credentials to another origin.
+                        self.additional_headers = _strip_credentials(
+                            self.additional_headers
+                        )
                     self.uri = uri_or_exc
                     continue
                 # Response isn't a valid redirect; raise the exception.
@@ -608,7 +584,13 @@ class connect:
     # async with connect(...) as ...: ...
 
     async def __aenter__(self) -> ClientConnection:
-        return await self
+        # Like websockets: a connect() object is one context at a time. It
+        # may be entered again after exiting it.
+        if self.entered:
+            raise RuntimeError("connect() isn't reentrant")
+        connection = await self
+        self.entered = True
+        return connection
 
     async def __aexit__(
         self,
@@ -618,6 +600,7 @@ class connect:
     ) -> None:
         # Same as ClientConnection.__aexit__: an exception in the body closes
         # the connection with 1011 (internal error).
+        self.entered = False
         await self.connection.__aexit__(exc_type, exc_value, traceback)
 
     # async for ... in connect(...):

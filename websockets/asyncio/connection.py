@@ -418,9 +418,30 @@ class Connection(asyncio.BufferedProtocol, asyncio.Protocol):
                     return data.decode()
                 return data
             if decode:
-                return data.decode()
+                try:
+                    return data.decode()
+                except UnicodeDecodeError as exc:
+                    # Only reachable on a binary message: the protocol
+                    # validated text messages (RFC 6455 §8.1).
+                    await self._fail_invalid_utf8(exc)
             return data
         return await self._recv_slow(decode)
+
+    async def _fail_invalid_utf8(self, exc: UnicodeDecodeError) -> NoReturn:
+        """
+        Fail the connection with 1007 when decoding a message fails.
+
+        Like websockets, raise ConnectionClosedError chained to ``exc``.
+
+        """
+        async with self.send_context():
+            self.protocol.fail(
+                CloseCode.INVALID_DATA,
+                f"{exc.reason} at position {exc.start}",
+            )
+        # Wait for the protocol state to be CLOSED before accessing close_exc.
+        await asyncio.shield(self.connection_lost_waiter)
+        raise self.protocol.close_exc from exc
 
     async def _recv_slow(self, decode: bool | None) -> Data:
         return await _recv_message(self, decode)
@@ -709,9 +730,24 @@ class Connection(asyncio.BufferedProtocol, asyncio.Protocol):
         assert isinstance(event, Frame)
         opcode = event.opcode
         if opcode <= 2:  # OP_CONT, OP_TEXT, OP_BINARY
-            self.recv_messages.put(event)
+            try:
+                self.recv_messages.put(event)
+            except TooManyFragments as exc:
+                self.fail_too_many_fragments(exc)
         elif opcode == OP_PONG:
             self.acknowledge_pings(bytes(event.data))
+
+    def fail_too_many_fragments(self, exc: TooManyFragments) -> None:
+        """
+        Fail the connection when a message has too many fragments.
+
+        This happens only when ``WEBSOCKETS_MAX_FRAGMENTS`` is set. Like
+        websockets, close with 1009 and chain ``exc`` to ConnectionClosed.
+
+        """
+        if self.protocol.state == OPEN:
+            self.protocol.parser_exc = exc
+            self.protocol.fail(CloseCode.MESSAGE_TOO_BIG, "too many fragments")
 
     def acknowledge_pings(self, data: bytes) -> None:
         """
@@ -1069,14 +1105,18 @@ class Connection(asyncio.BufferedProtocol, asyncio.Protocol):
         if events:
             if protocol.state == OPEN:
                 put = self.recv_messages.put
-                for event in events:
-                    # Data frames are by far the most common events: deliver
-                    # them without a method call. OP_CONT, OP_TEXT and
-                    # OP_BINARY are 0, 1 and 2.
-                    if type(event) is Frame and event.opcode <= 2:
-                        put(event)
-                    else:
-                        self.process_event(event)
+                try:
+                    for event in events:
+                        # Data frames are by far the most common events:
+                        # deliver them without a method call. OP_CONT, OP_TEXT
+                        # and OP_BINARY are 0, 1 and 2.
+                        if type(event) is Frame and event.opcode <= 2:
+                            put(event)
+                        else:
+                            self.process_event(event)
+                except TooManyFragments as exc:
+                    # The connection fails; later events don't matter.
+                    self.fail_too_many_fragments(exc)
             else:
                 for event in events:
                     self.process_event(event)
@@ -1197,6 +1237,11 @@ async def _recv_failed(
                 CloseCode.INVALID_DATA,
                 f"{exc.reason} at position {exc.start}",
             )
+        try:
+            await connection._raise_close_exc()
+        except ConnectionClosed as closed:
+            # Like websockets, the decoding error is the cause.
+            raise closed from exc
     await connection._raise_close_exc()
 
 

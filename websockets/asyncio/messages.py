@@ -163,6 +163,11 @@ class Assembler:
         self.resume = resume
         self.paused = False
 
+        # Limit on the number of frames of a fragmented message, if any, and
+        # frames of the message in progress received so far.
+        self.max_fragments = MAX_FRAGMENTS
+        self.fragments = 0
+
         # This flag marks the end of the connection.
         self.closed = False
 
@@ -329,10 +334,13 @@ class Assembler:
 
         Raises:
             EOFError: If the stream of frames has ended.
+            TooManyFragments: If the message has too many frames.
 
         """
         if self.closed:
             raise EOFError("stream of frames ended")
+        if self.max_fragments is not None:
+            self._count_fragment(frame)
         self.frames.append(frame)
         waiter = self.waiter
         if waiter is not None and (frame.fin or self.waiter_wants_any):
@@ -342,6 +350,31 @@ class Assembler:
         if high is not None and not self.paused and len(self.frames) > high:
             self.paused = True
             self.pause()
+
+    def _count_fragment(self, frame: Frame) -> None:
+        """
+        Count the frames of the message in progress against the limit.
+
+        Only called when ``WEBSOCKETS_MAX_FRAGMENTS`` is set.
+
+        Raises:
+            TooManyFragments: If a fragmented message has more frames than
+                :data:`MAX_FRAGMENTS`.
+
+        """
+        assert self.max_fragments is not None
+        # After an overflow, the message in progress can't be completed:
+        # refuse every later frame, which would belong to it or follow it.
+        if self.fragments < 0:
+            raise TooManyFragments(self.max_fragments)
+        self.fragments += 1
+        fragments = self.fragments
+        if frame.fin:
+            self.fragments = 0
+        # A message in one frame isn't fragmented: the limit doesn't apply.
+        if fragments > 1 and fragments > self.max_fragments:
+            self.fragments = -1
+            raise TooManyFragments(self.max_fragments)
 
     def maybe_pause(self) -> None:
         """Pause the writer if queue is above the high water mark."""

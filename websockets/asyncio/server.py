@@ -34,8 +34,8 @@ from ..credentials import (  # noqa: F401 - is_credentials kept importable here
 )
 from ..exceptions import (
     ConcurrencyError,
+    ConnectionClosed,
     InvalidHeader as InvalidHeader,
-    InvalidMessage,
 )
 from ..extensions.base import ServerExtensionFactory as ServerExtensionFactory
 from ..extensions.permessage_deflate import (
@@ -244,9 +244,9 @@ async def _send_handshake_response(
     Build the response to the opening handshake request and send it.
 
     This is the part of ``handshake()`` that the asyncio and trio servers
-    share: run ``process_request``, accept the request (or reject it with 503
-    if the server is shutting down), add the ``Server`` header, run
-    ``process_response``. Hooks may be functions or coroutines.
+    share: run ``process_request``, accept the request, add the ``Server``
+    header, run ``process_response``, then turn an upgrade into a 503 if the
+    server is shutting down. Hooks may be functions or coroutines.
 
     Args:
         connection: Server connection, which gets the response in its
@@ -271,13 +271,7 @@ async def _send_handshake_response(
             response = protocol.reject_on_error(exc, "process_request failed")
 
     if response is None:
-        if is_serving():
-            connection.response = protocol.accept(request)
-        else:
-            connection.response = protocol.reject(
-                http.HTTPStatus.SERVICE_UNAVAILABLE,
-                "Server is shutting down.\n",
-            )
+        connection.response = protocol.accept(request)
     else:
         assert isinstance(response, Response)  # help mypy
         connection.response = response
@@ -298,6 +292,14 @@ async def _send_handshake_response(
     if response is not None:
         assert isinstance(response, Response)  # help mypy
         connection.response = response
+
+    # A server that is shutting down still runs the hooks, like websockets,
+    # then turns the upgrade, and only the upgrade, into a 503.
+    if connection.response.status_code == 101 and not is_serving():
+        connection.response = protocol.reject(
+            http.HTTPStatus.SERVICE_UNAVAILABLE,
+            "Server is shutting down.\n",
+        )
 
     protocol.send_response(connection.response)
 
@@ -866,17 +868,20 @@ def serve(
             connection.transport.abort()
             raise
         except (TimeoutError, asyncio.TimeoutError):
-            if connection.debug:
-                connection.logger.debug("! timed out during opening handshake")
+            # Like websockets, don't log the timeout: the Sans-I/O layer logs
+            # that no valid request arrived when it sees the connection end.
             connection.transport.abort()
             return
         except Exception as exc:
-            # When the Sans-I/O layer answered with an HTTP error, it logged
-            # the failure; process_request and process_response failures
-            # were logged above. Don't log those a second time, like
-            # websockets. A request that couldn't be parsed got no answer:
-            # log it here.
-            if connection.debug and isinstance(exc, InvalidMessage):
+            # The Sans-I/O layer already answered with an HTTP error and
+            # logged the failure; process_request and process_response
+            # failures were logged above. Don't log a second time; websockets
+            # doesn't either when the client left before the response.
+            if (
+                connection.debug
+                and exc is not connection.protocol.handshake_exc
+                and not isinstance(exc, ConnectionClosed)
+            ):
                 connection.logger.debug("! opening handshake failed", exc_info=True)
             connection.transport.close()
             connection.arm_close_timer()
@@ -901,7 +906,7 @@ def serve(
             await connection.close()
 
     unix: bool = kwargs.pop("unix", False)
-    path: str | None = kwargs.pop("path", None)
+    path: PathLike | None = kwargs.pop("path", None)
 
     server = Server.__new__(Server)
 
@@ -951,10 +956,17 @@ def serve(
         )
         return connection
 
+    # Bound the TLS handshake by open_timeout, like websockets; asyncio's
+    # default is 60 seconds, during which a client that opened a TCP
+    # connection and never spoke TLS would hold it.
+    if kwargs.get("ssl") is not None and open_timeout is not None:
+        kwargs.setdefault("ssl_handshake_timeout", open_timeout)
+
     def create_server() -> Coroutine[Any, Any, asyncio.Server]:
         loop = asyncio.get_running_loop()
         if unix:
-            return loop.create_unix_server(factory, path, **kwargs)
+            # asyncio's stubs omit bytes paths, which the event loop accepts.
+            return loop.create_unix_server(factory, path, **kwargs)  # type: ignore[arg-type]
         # mypy cannot tell that kwargs must provide sock when port is None.
         return loop.create_server(factory, host, port, **kwargs)
 

@@ -11,26 +11,34 @@ import socket
 import ssl as ssl_module
 import threading
 import time
-import urllib.parse
+import traceback
 import warnings
 from collections.abc import Generator, Iterator, Sequence
 from types import TracebackType
 from typing import Any, Callable, Literal, TypeVar, cast
 
-from ..client import ClientProtocol, _send_handshake_request, backoff, process_exception
+from ..client import (
+    ClientProtocol,
+    _build_handshake_request,
+    _is_cross_origin,
+    _redirect_target,
+    _strip_credentials,
+    backoff,
+    process_exception,
+)
 from ..datastructures import Headers as Headers, HeadersLike
 from ..exceptions import (
     ConnectionClosed,
     InvalidMessage,
     InvalidProxyMessage as InvalidProxyMessage,
     InvalidProxyStatus as InvalidProxyStatus,
-    InvalidStatus,
+    InvalidStatus as InvalidStatus,
     ProxyError,
     SecurityError,
 )
 from ..extensions.base import ClientExtensionFactory
 from ..extensions.permessage_deflate import enable_client_permessage_deflate
-from ..headers import build_host, validate_subprotocols
+from ..headers import validate_subprotocols
 from ..http11 import USER_AGENT, Response
 from ..protocol import CONNECTING, Event
 from ..proxy import (
@@ -94,7 +102,7 @@ class ClientConnection(Connection):
     ``max_queue`` arguments have the same meaning as in :func:`connect`.
 
     Args:
-        socket: Socket connected to a WebSocket server.
+        sock: Socket connected to a WebSocket server.
         protocol: Sans-I/O connection.
 
     """
@@ -105,7 +113,7 @@ class ClientConnection(Connection):
 
     def __init__(
         self,
-        socket: socket.socket,
+        sock: socket.socket,
         protocol: ClientProtocol,
         *,
         ping_interval: float | None = 20,
@@ -119,7 +127,7 @@ class ClientConnection(Connection):
         # only when connect() didn't get an explicit legacy flag.
         self.legacy_warning = False
         super().__init__(
-            socket,
+            sock,
             protocol,
             ping_interval=ping_interval,
             ping_timeout=ping_timeout,
@@ -149,10 +157,14 @@ class ClientConnection(Connection):
         """
         try:
             try:
+                # Build the request first: an invalid header value raises
+                # InvalidHeaderValue here, like in websockets.
+                request = _build_handshake_request(
+                    self.protocol, additional_headers, user_agent_header
+                )
                 with self.send_context(expected_state=CONNECTING):
-                    self.request = _send_handshake_request(
-                        self.protocol, additional_headers, user_agent_header
-                    )
+                    self.protocol.send_request(request)
+                    self.request = request
             finally:
                 # The request is written or won't be: start reading.
                 self.reading_allowed.set()
@@ -456,7 +468,7 @@ def _open_connection(
     logger: LoggerLike | None,
     create_connection: type[ClientConnection],
     unix: bool,
-    path: str | None,
+    path: PathLike | None,
     kwargs: dict[str, Any],
 ) -> ClientConnection:
     if not ws_uri.secure and ssl is not None:
@@ -476,7 +488,7 @@ def _open_connection(
                 sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
                 sock.settimeout(deadline.timeout())
                 assert path is not None  # mypy cannot figure this out
-                sock.connect(path)
+                sock.connect(os.fspath(path))
             elif proxy is not None:
                 proxy_parsed = parse_proxy(proxy)
                 if proxy_parsed.scheme[:5] == "socks":
@@ -561,30 +573,6 @@ def _open_connection(
 
     connection.start_keepalive()
     return connection
-
-
-def _redirect_uri(ws_uri: WebSocketURI, exc: Exception) -> WebSocketURI | None:
-    # Follow HTTP redirects like browsers do, for 301, 302, 303, 307 and 308.
-    if not isinstance(exc, InvalidStatus):
-        return None
-    response = exc.response
-    if response.status_code not in (301, 302, 303, 307, 308):
-        return None
-    try:
-        location = response.headers["Location"]
-    except Exception:
-        return None
-    new_uri = urllib.parse.urljoin(
-        ("wss://" if ws_uri.secure else "ws://")
-        + build_host(ws_uri.host, ws_uri.port, ws_uri.secure)
-        + ws_uri.resource_name,
-        location,
-    )
-    new_ws_uri = parse_uri(new_uri)
-    # Don't leak credentials to a non-secure URI.
-    if ws_uri.secure and not new_ws_uri.secure:
-        raise SecurityError("cannot follow redirect to non-secure URI")
-    return new_ws_uri
 
 
 def connect(
@@ -753,13 +741,13 @@ def connect(
 
     # Private APIs for unix_connect()
     unix: bool = kwargs.pop("unix", False)
-    path: str | None = kwargs.pop("path", None)
+    path: PathLike | None = kwargs.pop("path", None)
 
     if unix:
         if path is None and sock is None:
             raise ValueError("missing path argument")
         elif path is not None and sock is not None:
-            raise ValueError("path and sock arguments are incompatible")
+            raise ValueError("path is incompatible with sock")
 
     if subprotocols is not None:
         validate_subprotocols(subprotocols)
@@ -801,18 +789,30 @@ def connect(
                 path=path,
                 kwargs=dict(kwargs),
             )
-        except InvalidStatus as exc:
-            # A preexisting socket or a Unix socket can't follow redirects.
-            new_ws_uri = (
-                None if (sock is not None or unix) else _redirect_uri(ws_uri, exc)
+        except Exception as exc:
+            uri_or_exc = _redirect_target(
+                uri,
+                exc,
+                preexisting_socket=sock is not None,
+                unix=unix,
+                # socket.create_connection() takes no host or port here.
+                explicit_host_or_port=False,
             )
-            if new_ws_uri is None:
+            # Response isn't a valid redirect; raise the exception.
+            if uri_or_exc is exc:
                 raise
+            if not isinstance(uri_or_exc, str):
+                raise uri_or_exc from exc
+            # Response is a valid redirect; follow it.
+            new_ws_uri = parse_uri(uri_or_exc)
+            if _is_cross_origin(ws_uri, new_ws_uri):
+                # Don't hand the credentials to another origin.
+                additional_headers = _strip_credentials(additional_headers)
             if new_ws_uri.secure and not ws_uri.secure and ssl is None:
                 ssl = ssl_module.create_default_context()
             elif not new_ws_uri.secure:
                 ssl = None
-            ws_uri = new_ws_uri
+            uri, ws_uri = uri_or_exc, new_ws_uri
             continue
         connection.legacy_warning = legacy is None
         return connection
@@ -996,8 +996,9 @@ class reconnect:
                 logger.info(
                     "connect failed; reconnecting in %.1f seconds: %s",
                     delay,
-                    # Format the exception like traceback does, on one line.
-                    f"{type(exc).__name__}: {exc}",
+                    # Format the exception like traceback does, with the
+                    # module of the exception class, like websockets.
+                    "".join(traceback.format_exception_only(type(exc), exc)).strip(),
                 )
                 time.sleep(delay)
                 continue

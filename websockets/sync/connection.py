@@ -89,7 +89,7 @@ class Connection:
 
     def __init__(
         self,
-        socket: socket.socket,
+        sock: socket.socket,
         protocol: Protocol,
         *,
         ping_interval: float | None = 20,
@@ -97,7 +97,7 @@ class Connection:
         close_timeout: float | None = 10,
         max_queue: int | None | tuple[int | None, int | None] = 16,
     ) -> None:
-        self.socket = socket
+        self.socket = sock
         self.protocol = protocol
         self.ping_interval = ping_interval
         self.ping_timeout = ping_timeout
@@ -781,7 +781,24 @@ class Connection:
         """
         assert isinstance(event, Frame)
         if event.opcode in DATA_OPCODES:
-            self.recv_messages.put(event)
+            try:
+                self.recv_messages.put(event)
+            except EOFError:
+                # close() stopped queuing messages: nobody will read this one.
+                pass
+            except TooManyFragments as exc:
+                # Only when WEBSOCKETS_MAX_FRAGMENTS is set. Like websockets,
+                # close with 1009 and chain exc to ConnectionClosed.
+                with self.protocol_mutex:
+                    if self.protocol.state is OPEN:
+                        self.protocol.parser_exc = exc
+                        self.set_recv_exc(exc)
+                        self.protocol.fail(
+                            CloseCode.MESSAGE_TOO_BIG, "too many fragments"
+                        )
+                        if self.close_deadline is None:
+                            self.close_deadline = Deadline(self.close_timeout)
+                        self.send_data()
 
         if event.opcode is OP_PONG:
             self.acknowledge_pings(bytes(event.data))

@@ -35,9 +35,11 @@ from .utils import Deadline as Deadline
 
 __all__ = ["Assembler"]
 
-# websockets 17.4 caps the number of fragments of a message at 4096 by
-# default. Here, limits apply to bytes (max_size), and there's no cap on
-# fragments unless WEBSOCKETS_MAX_FRAGMENTS sets one (docs/differences.rst).
+
+# websockets 17.4 caps the number of frames in a fragmented message, 4096 by
+# default, configurable with WEBSOCKETS_MAX_FRAGMENTS. This package limits
+# messages by size (max_size), so there's no cap unless the variable is set;
+# then it behaves like websockets. See docs/differences.rst.
 MAX_FRAGMENTS: int | None = (
     int(os.environ["WEBSOCKETS_MAX_FRAGMENTS"])
     if "WEBSOCKETS_MAX_FRAGMENTS" in os.environ
@@ -102,6 +104,11 @@ class Assembler:
         self.pause = pause
         self.resume = resume
         self.paused = False
+
+        # Limit on the number of frames of a fragmented message, if any, and
+        # frames of the message in progress received so far.
+        self.max_fragments = MAX_FRAGMENTS
+        self.fragments = 0
 
         # This flag prevents concurrent calls to get() by user code.
         self.get_in_progress = False
@@ -207,28 +214,31 @@ class Assembler:
             if self.get_in_progress:
                 raise ConcurrencyError("get() or get_iter() is already running")
             self.get_in_progress = True
+            # Take the frames of a fragmented message as they arrive, rather
+            # than waiting for the whole message in the queue: flow control
+            # pauses reading above max_queue frames, which would stall a
+            # message of more frames forever.
+            popped: list[Frame] = []
             try:
-                self._wait(lambda: self.messages, timeout, started)
-                frame = self.frames.popleft()
-                if frame.fin:
-                    # Fast path: unfragmented message.
-                    self.messages -= 1
-                    data = bytes(frame.data)
-                else:
-                    chunks: list[Any] = [frame.data]
-                    while True:
-                        # A complete message is queued, so the continuation
-                        # frames are already here.
-                        cont = self.frames.popleft()
-                        assert cont.opcode is OP_CONT
-                        chunks.append(cont.data)
-                        if cont.fin:
-                            break
-                    self.messages -= 1
-                    data = b"".join(chunks)
-                self.maybe_resume()
+                while not popped or not popped[-1].fin:
+                    # Like websockets, time out after the time left since the
+                    # call began, and say how much time was left.
+                    self._wait(lambda: self.frames, timeout, started)
+                    popped.append(self._pop())
+            except BaseException:
+                # Put back what was taken: the message isn't read yet.
+                self.frames.extendleft(reversed(popped))
+                self.messages += sum(1 for frame in popped if frame.fin)
+                raise
             finally:
                 self.get_in_progress = False
+
+        frame = popped[0]
+        if len(popped) == 1:
+            # Fast path: unfragmented message.
+            data = bytes(frame.data)
+        else:
+            data = b"".join([frame.data for frame in popped])
 
         if decode is None:
             decode = frame.opcode is OP_TEXT
@@ -300,17 +310,46 @@ class Assembler:
         """
         Add ``frame`` to the next message.
 
-        Frames received after :meth:`close` are dropped: nobody will read them.
+        Raises:
+            EOFError: If the stream of frames has ended.
+            TooManyFragments: If the message has too many frames.
 
         """
         with self.mutex:
             if self.closed:
-                return
+                raise EOFError("stream of frames ended")
+            if self.max_fragments is not None:
+                self._count_fragment(frame)
             self.frames.append(frame)
             if frame.fin:
                 self.messages += 1
             self.frames_available.notify()
             self.maybe_pause()
+
+    def _count_fragment(self, frame: Frame) -> None:
+        """
+        Count the frames of the message in progress against the limit.
+
+        Only called when ``WEBSOCKETS_MAX_FRAGMENTS`` is set.
+
+        Raises:
+            TooManyFragments: If a fragmented message has more frames than
+                :data:`MAX_FRAGMENTS`.
+
+        """
+        assert self.max_fragments is not None
+        # After an overflow, the message in progress can't be completed:
+        # refuse every later frame, which would belong to it or follow it.
+        if self.fragments < 0:
+            raise TooManyFragments(self.max_fragments)
+        self.fragments += 1
+        fragments = self.fragments
+        if frame.fin:
+            self.fragments = 0
+        # A message in one frame isn't fragmented: the limit doesn't apply.
+        if fragments > 1 and fragments > self.max_fragments:
+            self.fragments = -1
+            raise TooManyFragments(self.max_fragments)
 
     def maybe_pause(self) -> None:
         """Pause the writer if queue is above the high water mark."""

@@ -89,7 +89,7 @@ class ServerConnection(Connection):
     ``max_queue`` arguments have the same meaning as in :func:`serve`.
 
     Args:
-        socket: Socket connected to a WebSocket client.
+        sock: Socket connected to a WebSocket client.
         protocol: Sans-I/O connection.
         server: Server that manages this connection.
 
@@ -97,7 +97,7 @@ class ServerConnection(Connection):
 
     def __init__(
         self,
-        socket: socket.socket,
+        sock: socket.socket,
         protocol: ServerProtocol,
         server: Server,
         *,
@@ -110,7 +110,7 @@ class ServerConnection(Connection):
         self.request_rcvd = threading.Event()
         self.server = server
         super().__init__(
-            socket,
+            sock,
             protocol,
             ping_interval=ping_interval,
             ping_timeout=ping_timeout,
@@ -170,14 +170,8 @@ class ServerConnection(Connection):
 
         if self.request is None:
             # The client didn't send a valid HTTP request, or closed the
-            # connection before sending one. There's nobody to answer to.
-            exc = self.protocol.handshake_exc
-            if self.debug:
-                cause = exc.__cause__ if exc is not None else None
-                self.logger.debug(
-                    "! no valid HTTP request",
-                    exc_info=cause if cause is not None else exc,
-                )
+            # connection before sending one. There's nobody to answer to;
+            # the Sans-I/O layer logged it.
             return
 
         with self.send_context(expected_state=CONNECTING):
@@ -190,13 +184,7 @@ class ServerConnection(Connection):
                     response = self.protocol.reject_on_error(exc, "process_request failed")
 
             if response is None:
-                if self.server.is_serving():
-                    self.response = self.protocol.accept(self.request)
-                else:
-                    self.response = self.protocol.reject(
-                        http.HTTPStatus.SERVICE_UNAVAILABLE,
-                        "Server is shutting down.\n",
-                    )
+                self.response = self.protocol.accept(self.request)
             else:
                 assert isinstance(response, Response)  # help mypy
                 self.response = response
@@ -215,6 +203,14 @@ class ServerConnection(Connection):
             if response is not None:
                 assert isinstance(response, Response)  # help mypy
                 self.response = response
+
+            # A server that is shutting down still runs the hooks, like websockets,
+            # then turns the upgrade, and only the upgrade, into a 503.
+            if self.response.status_code == 101 and not self.server.is_serving():
+                self.response = self.protocol.reject(
+                    http.HTTPStatus.SERVICE_UNAVAILABLE,
+                    "Server is shutting down.\n",
+                )
 
             self.protocol.send_response(self.response)
 
@@ -254,7 +250,7 @@ class Server:
     manager protocol.
 
     Args:
-        socket: Server socket listening for new connections.
+        sock: Server socket listening for new connections.
         handler: Handler for one connection. Receives the socket and address
             returned by :meth:`~socket.socket.accept`.
         logger: Logger for this server.
@@ -265,11 +261,11 @@ class Server:
 
     def __init__(
         self,
-        socket: socket.socket,
+        sock: socket.socket,
         handler: Callable[[socket.socket, Any], None],
         logger: LoggerLike | None = None,
     ) -> None:
-        self.socket = socket
+        self.socket = sock
         self.handler = handler
         if logger is None:
             logger = logging.getLogger("websockets.server")
@@ -287,11 +283,11 @@ class Server:
 
         if self.logger.isEnabledFor(logging.INFO):
             try:
-                name = socket.getsockname()
+                name = sock.getsockname()
             except OSError:  # pragma: no cover
                 name = None
             if isinstance(name, tuple):
-                if socket.family == getattr(sys.modules["socket"], "AF_INET6", None):
+                if sock.family == getattr(socket, "AF_INET6", None):
                     name_str = f"[{name[0]}]:{name[1]}"
                 else:
                     name_str = f"{name[0]}:{name[1]}"
@@ -365,9 +361,12 @@ class Server:
                     args=(sock, addr),
                     name="websockets-handler",
                 )
+                # Start the thread under the lock: shutdown() joins the
+                # threads it finds in handler_threads, and joining a thread
+                # that isn't started yet raises RuntimeError.
                 with self.lock:
                     self.handler_threads.add(thread)
-                thread.start()
+                    thread.start()
         finally:
             poller.close()
             if sys.platform != "win32":
@@ -647,19 +646,31 @@ def serve(
 
     # Private APIs for unix_serve()
     unix: bool = kwargs.pop("unix", False)
-    path: str | None = kwargs.pop("path", None)
+    path: PathLike | None = kwargs.pop("path", None)
 
     if sock is None:
         if unix:
             if path is None:
                 raise ValueError("missing path argument")
             kwargs.setdefault("family", socket.AF_UNIX)
-            sock = socket.create_server(path, **kwargs)
+            sock = socket.create_server(os.fspath(path), **kwargs)
         else:
-            sock = socket.create_server((host or "", port or 0), **kwargs)
+            # Like websockets, pass host and port as given: socket rejects
+            # None with a TypeError rather than binding a default address.
+            sock = socket.create_server((host, port), **kwargs)
     else:
+        if host is not None:
+            raise ValueError("host is incompatible with sock")
+        if port is not None:
+            raise ValueError("port is incompatible with sock")
         if path is not None:
-            raise ValueError("path and sock arguments are incompatible")
+            raise ValueError("path is incompatible with sock")
+
+    # Wrap the listening socket, like websockets does, so that Server.socket
+    # is an SSLSocket and accepted sockets are too. The TLS handshake runs
+    # in each connection's thread, bounded by open_timeout.
+    if ssl is not None:
+        sock = ssl.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
 
     # Define request handler
 
@@ -678,16 +689,8 @@ def serve(
             # Perform TLS handshake
 
             if ssl is not None:
+                assert isinstance(sock, ssl_module.SSLSocket)  # help mypy
                 sock.settimeout(deadline.timeout())
-                # mypy cannot figure this out
-                assert isinstance(ssl, ssl_module.SSLContext)
-                sock = ssl.wrap_socket(
-                    sock,
-                    server_side=True,
-                    # Delay TLS handshake until after we set a timeout on the
-                    # socket.
-                    do_handshake_on_connect=False,
-                )
                 sock.do_handshake()
                 sock.settimeout(None)
 
@@ -734,9 +737,13 @@ def serve(
                 close_timeout=close_timeout,
                 max_queue=max_queue,
             )
+        except OSError:
+            # TLS handshake failures and timeouts (SSLError and TimeoutError
+            # are OSErrors): there's no WebSocket connection to speak of yet.
+            # websockets doesn't log them.
+            sock.close()
+            return
         except Exception:
-            # TLS handshake failures and the like: there's no WebSocket
-            # connection to speak of yet.
             server.logger.debug("! failed to set up connection", exc_info=True)
             sock.close()
             return
@@ -752,11 +759,29 @@ def serve(
                     deadline.timeout(),
                 )
             except TimeoutError:
+                timed_out = True
+            except Exception as exc:
+                # After sending a response that rejects the handshake, the
+                # server waits close_timeout for the client to close the TCP
+                # connection, then closes it. A client that doesn't close is
+                # no handshake failure; websockets doesn't log it.
+                rejected = (
+                    connection.response is not None
+                    and connection.response.status_code != 101
+                    and isinstance(exc, ConnectionClosed)
+                )
+                if not rejected:
+                    connection.logger.error("opening handshake failed", exc_info=True)
                 connection.close_socket()
                 connection.recv_events_thread.join()
                 return
-            except Exception:
-                connection.logger.error("opening handshake failed", exc_info=True)
+            else:
+                timed_out = False
+
+            if timed_out:
+                # Close outside the except clause: the Sans-I/O layer logs the
+                # connection ending without a request, and that log mustn't
+                # carry the TimeoutError as context, like in websockets.
                 connection.close_socket()
                 connection.recv_events_thread.join()
                 return

@@ -87,6 +87,8 @@ async def main():
     async with serve(handler, "127.0.0.1", 0, process_request=hook) as server:
         port = server.sockets[0].getsockname()[1]
         await asyncio.to_thread(session, port, request={request})
+        # The connection's end is logged once the server closed it.
+        await await_log("INFO connection closed")
 arun(main())
 rec_logs()
 """
@@ -101,6 +103,8 @@ def hook(ws, request):
 with serve(handler, "127.0.0.1", 0, process_request=hook) as server:
     thread = start_thread(server.serve_forever)
     session(server.socket.getsockname()[1], request={request})
+    # The connection's thread logs its end; shut down after it.
+    wait_for_log("INFO connection closed")
     server.shutdown()
     thread.join(5)
 rec_logs()
