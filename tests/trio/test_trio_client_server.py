@@ -273,6 +273,42 @@ async def test_redirect_is_followed():
 
 
 @trio_test
+async def test_redirect_to_another_origin_drops_credentials():
+    # Like websockets 17.4: Authorization, Cookie and Proxy-Authorization go
+    # to the same origin only (here, another port is another origin).
+    credentials = {
+        "Authorization": "Bearer secret",
+        "Cookie": "session=secret",
+        "Proxy-Authorization": "Basic c2VjcmV0",
+    }
+    seen = []
+
+    async def headers(websocket):
+        seen.append({name: websocket.request.headers.get(name) for name in credentials})
+        await websocket.send("ok")
+
+    async with trio.open_nursery() as nursery:
+        target = await start_server(nursery, headers)
+
+        def same_then_other(connection, request):
+            seen.append({name: request.headers.get(name) for name in credentials})
+            response = connection.respond(http.HTTPStatus.FOUND, "")
+            if request.path == "/old":
+                response.headers["Location"] = "/same-origin"
+            else:
+                response.headers["Location"] = uri_of(target, "/other-origin")
+            return response
+
+        redirector = await start_server(nursery, process_request=same_then_other)
+        async with target, redirector:
+            async with connect(
+                uri_of(redirector, "/old"), additional_headers=credentials
+            ) as websocket:
+                assert await websocket.recv() == "ok"
+    assert seen == [credentials, credentials, dict.fromkeys(credentials)]
+
+
+@trio_test
 async def test_redirect_with_preexisting_stream_raises_value_error():
     def process_request(connection, request):
         response = connection.respond(http.HTTPStatus.FOUND, "")

@@ -16,7 +16,14 @@ from typing import TYPE_CHECKING, Any, Literal
 import trio
 
 from ..asyncio.client import _reconnect_loop, connect as _asyncio_connect
-from ..client import ClientProtocol, _send_handshake_request, backoff, process_exception
+from ..client import (
+    ClientProtocol,
+    _is_cross_origin,
+    _send_handshake_request,
+    _strip_credentials,
+    backoff,
+    process_exception,
+)
 from ..datastructures import HeadersLike
 from ..exceptions import ProxyError, SecurityError
 from ..headers import validate_subprotocols
@@ -465,6 +472,11 @@ class connect:
                 uri_or_exc = self.process_redirect(exc)
                 # Response is a valid redirect; follow it.
                 if isinstance(uri_or_exc, str):
+                    if _is_cross_origin(parse_uri(self.uri), parse_uri(uri_or_exc)):
+                        # Don't hand the credentials to another origin.
+                        self.additional_headers = _strip_credentials(
+                            self.additional_headers
+                        )
                     self.uri = uri_or_exc
                     continue
                 # Response isn't a valid redirect; raise the exception.
