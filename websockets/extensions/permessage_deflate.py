@@ -40,7 +40,7 @@ __all__ = [
 
 _NAME = ExtensionName("permessage-deflate")
 
-COMPRESSION_THRESHOLD = int(os.environ.get("WEBSOCKETS_COMPRESSION_THRESHOLD", "128"))
+COMPRESSION_THRESHOLD = int(os.environ.get("WEBSOCKETS_COMPRESSION_THRESHOLD", "1024"))
 """
 Default of :attr:`PerMessageDeflate.compression_threshold`: whole messages
 shorter than this many bytes are sent uncompressed. The environment variable
