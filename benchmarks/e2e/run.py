@@ -521,7 +521,7 @@ def describe_run(document: dict[str, Any]) -> str:
             "configuration, the common peer is "
             f"{settings.get('deflate_peer', 'websockets on asyncio')}, clients "
             "send 64 distinct messages in rotation."
-            if any(s in harness.DEFLATE for s in settings["scenarios"])
+            if any(s in harness.DEFLATE for s in settings.get("scenarios", ()))
             else ""
         )
     )
