@@ -152,6 +152,9 @@ cdef class Compressor:
 
     cdef z_stream _strm
     cdef bint _initialized
+    # zlib runs without the GIL: this flag turns concurrent calls from
+    # several threads, which would corrupt the stream, into an exception.
+    cdef bint _busy
     cdef int wbits
     cdef bint no_context_takeover
 
@@ -212,7 +215,10 @@ cdef class Compressor:
         cdef Py_buffer view
         cdef Py_ssize_t used = 0, offset = 0, chunk
         cdef PyObject *out = NULL
+        if self._busy:
+            raise RuntimeError("Compressor is already in use by another thread")
         PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
+        self._busy = True
         try:
             # The bound covers a whole stream; a sync flush adds at most an
             # empty stored block and the bits pending from earlier frames.
@@ -245,6 +251,7 @@ cdef class Compressor:
                 _resize(&out, used)
             return _steal(&out)
         finally:
+            self._busy = False
             PyBuffer_Release(&view)
             Py_XDECREF(out)
 
@@ -254,6 +261,7 @@ cdef class Decompressor:
 
     cdef z_stream _strm
     cdef bint _initialized
+    cdef bint _busy
     cdef int wbits
     cdef bint no_context_takeover
 
@@ -342,7 +350,10 @@ cdef class Decompressor:
             limit = PY_SSIZE_T_MAX
         else:
             limit = <Py_ssize_t>max_size + 1
+        if self._busy:
+            raise RuntimeError("Decompressor is already in use by another thread")
         PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
+        self._busy = True
         try:
             # Text compresses about 4:1; the output grows when needed.
             out = _bytes_new(NULL, min(view.len * 4 + 64, limit))
@@ -365,5 +376,6 @@ cdef class Decompressor:
                 _resize(&out, used)
             return _steal(&out)
         finally:
+            self._busy = False
             PyBuffer_Release(&view)
             Py_XDECREF(out)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import random
+import threading
 import tracemalloc
 import zlib
 
@@ -349,3 +350,22 @@ def test_twins_fail_identically_on_corrupt_data(deflate_compiled, seed):
             for module in (PURE, deflate_compiled)
         ]
         assert results[0] == results[1]
+
+
+def test_compiled_twin_rejects_concurrent_calls(deflate_compiled):
+    # zlib runs without the GIL; a second thread calling the same compressor
+    # meanwhile gets an exception instead of corrupting the stream.
+    compressor = deflate_compiled.Compressor(15, level=9)
+    data = random.Random(3).randbytes(20_000_000)
+    worker = threading.Thread(target=compressor.compress, args=(data, True))
+    errors = []
+    worker.start()
+    try:
+        while worker.is_alive() and not errors:
+            try:
+                compressor.compress(b"x", False)
+            except RuntimeError as exc:
+                errors.append(str(exc))
+    finally:
+        worker.join(timeout=60)
+    assert errors == ["Compressor is already in use by another thread"]
