@@ -72,6 +72,13 @@ COMPILER_DIRECTIVES: dict[str, Any] = {
 
 EXTRA_COMPILE_ARGS = [] if sys.platform == "win32" else ["-O3"]
 
+# C libraries that a kernel links against. The deflate kernel calls zlib's C
+# API: it needs zlib's headers (zlib1g-dev on Debian, zlib-devel on manylinux)
+# to build; without them, that kernel alone falls back to pure Python.
+LIBRARIES: dict[str, list[str]] = {
+    "deflate": ["zlib" if sys.platform == "win32" else "z"],
+}
+
 
 def kernel_names() -> list[str]:
     """
@@ -97,6 +104,7 @@ def extensions() -> list[Extension]:
             [f"{SOURCE_DIR}/{name}.pyx"],
             include_dirs=[SOURCE_DIR],
             extra_compile_args=EXTRA_COMPILE_ARGS,
+            libraries=LIBRARIES.get(name, []),
         )
         for name in kernel_names()
     ]

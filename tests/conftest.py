@@ -12,6 +12,8 @@ from .certs import certs, client_ssl, server_ssl  # noqa: F401
 
 # One set of twin fixtures for every kernel test; see tests/twins.py.
 from .twins import (  # noqa: F401
+    deflate_compiled,
+    deflate_twin,
     framing_compiled,
     framing_twin,
     mask_compiled,

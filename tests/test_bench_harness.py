@@ -11,6 +11,8 @@ import pathlib
 import subprocess
 import sys
 
+import pytest
+
 from benchmarks.e2e import harness, run
 from benchmarks.e2e.harness import Cell, Sample
 
@@ -312,3 +314,67 @@ def test_worker_echoes_with_this_project_on_both_sides(tmp_path):
     assert result["count"] > 0
     assert result["cpu"] > 0 and result["peer_cpu"] > 0
     assert result["loop"] == "asyncio.unix_events"
+
+
+def test_deflate_scenarios_run_only_libraries_with_permessage_deflate():
+    cells = harness.build_cells(
+        scenarios=["server-deflate-json", "client"],
+        loops=["asyncio"],
+        transports=["tcp"],
+        sizes=[256],
+        libraries=list(harness.LIBRARIES),
+    )
+    deflate = [cell.library for cell in cells if cell.scenario == "server-deflate-json"]
+    plain = [cell.library for cell in cells if cell.scenario == "client"]
+    assert deflate == list(harness.DEFLATE_LIBRARIES)
+    assert plain == list(harness.LIBRARIES)
+
+
+@pytest.mark.parametrize("role", ["client", "server"])
+@pytest.mark.parametrize("payload", ["json", "random"])
+def test_deflate_cells_use_websockets_as_the_common_peer(role, payload):
+    cell = harness.Cell(f"{role}-deflate-{payload}", "uvloop", "tcp", 256, "ours")
+    plan = run.cell_plan(cell)
+    peer = "client" if role == "server" else "server"
+    assert plan[role] == ("ours", "uvloop")
+    assert plan[peer] == harness.DEFLATE_PEER
+    assert plan["under_test"] == role
+    assert plan["extra"] == ["--compression", "deflate", "--payload", payload]
+
+
+def test_update_readme_puts_deflate_runs_in_their_own_section(tmp_path, monkeypatch):
+    readme = tmp_path / "README.rst"
+    readme.write_text(
+        f"{run.README_BEGIN}\nplain\n{run.README_END}\n"
+        f"{run.README_DEFLATE_BEGIN}\nold\n{run.README_DEFLATE_END}\n"
+    )
+    monkeypatch.setattr(run, "README", readme)
+    document = {
+        "date": "2026-01-01T00:00:00+00:00",
+        "commit": "abc1234",
+        "cpu": "CPU",
+        "cpu_count": 2,
+        "platform": "Linux",
+        "python": "3.12.1",
+        "settings": {
+            "warmup": 1,
+            "duration": 3,
+            "rounds": 3,
+            "cpu": 1,
+            "scenarios": ["server-deflate-json"],
+        },
+    }
+    sample = harness.Sample(
+        harness.Cell("server-deflate-json", "asyncio", "tcp", 256, "ours"),
+        0,
+        rate=1000,
+        cpu_us=30,
+        peer_cpu_us=50,
+    )
+    summaries = harness.summarize([sample])
+    json_path = run.ROOT / "benchmarks" / "results" / "e2e-x.json"
+    assert run.update_readme(document, summaries, harness.LABELS, [], json_path)
+    text = readme.read_text()
+    assert "plain" in text and "old" not in text
+    assert "JSON-like text" in text
+    assert "common peer is websockets on asyncio" in text

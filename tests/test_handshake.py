@@ -385,12 +385,13 @@ def test_permessage_deflate_is_negotiated_and_compresses():
     assert response.headers["Sec-WebSocket-Extensions"] == "permessage-deflate"
     assert isinstance(client.extensions[0], PerMessageDeflate)
     assert isinstance(server.extensions[0], PerMessageDeflate)
-    client.send_text(b"hello " * 100)
+    # 1200 bytes: above the compression threshold.
+    client.send_text(b"hello " * 200)
     [data] = client.data_to_send()
     assert data[0] == 0xC1  # FIN, RSV1 (compressed), TEXT
     assert len(data) < 100
     server.receive_data(data)
-    assert server.events_received() == [Frame(OP_TEXT, b"hello " * 100)]
+    assert server.events_received() == [Frame(OP_TEXT, b"hello " * 200)]
 
 
 def test_server_ignores_extensions_it_does_not_support():

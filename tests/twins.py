@@ -9,7 +9,7 @@ says: that switch chooses what the library *runs*, while tests must compare
 the two twins whenever the compiled one is built. So, in both modes:
 
 * the ``<kernel>_twin`` fixtures (``mask_twin``, ``utf8_twin``,
-  ``framing_twin``) run a test once with the pure twin and once per inner loop
+  ``framing_twin``, ``deflate_twin``) run a test once with the pure twin and once per inner loop
   of the compiled twin (``compiled-avx2``, ``compiled-word``, …) that this CPU
   supports, each checked against an oracle that neither twin shares;
 * the ``<kernel>_compiled`` fixtures run a test once per inner loop of the
@@ -49,9 +49,11 @@ __all__ = [
     "mask_twin",
     "utf8_twin",
     "framing_twin",
+    "deflate_twin",
     "mask_compiled",
     "utf8_compiled",
     "framing_compiled",
+    "deflate_compiled",
     "pytest_collection_modifyitems",
 ]
 
@@ -239,6 +241,12 @@ def framing_twin(request: pytest.FixtureRequest) -> Iterator[ModuleType]:
     yield from _select(request.param)
 
 
+@pytest.fixture(params=twin_params("deflate"))
+def deflate_twin(request: pytest.FixtureRequest) -> Iterator[ModuleType]:
+    """Each twin of the deflate kernel."""
+    yield from _select(request.param)
+
+
 @pytest.fixture(params=compiled_params("mask"))
 def mask_compiled(request: pytest.FixtureRequest) -> Iterator[ModuleType]:
     """The compiled twin of the mask kernel, with each inner loop."""
@@ -254,4 +262,10 @@ def utf8_compiled(request: pytest.FixtureRequest) -> Iterator[ModuleType]:
 @pytest.fixture(params=compiled_params("framing"))
 def framing_compiled(request: pytest.FixtureRequest) -> Iterator[ModuleType]:
     """The compiled twin of the framing kernel."""
+    yield from _select(request.param)
+
+
+@pytest.fixture(params=compiled_params("deflate"))
+def deflate_compiled(request: pytest.FixtureRequest) -> Iterator[ModuleType]:
+    """The compiled twin of the deflate kernel."""
     yield from _select(request.param)

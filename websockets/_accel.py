@@ -19,7 +19,11 @@ check both twins and the ``.pyi`` stubs against each other) derives from it:
 ``framing``
     ``FrameParser`` (parses frames from a buffer it owns), ``FrameWriter``
     (serializes a connection's frames, drawing mask keys in bulk) and
-    ``build_frame``.
+    ``build_frame``;
+``deflate``
+    permessage-deflate (:rfc:`7692`): ``Compressor`` and ``Decompressor``,
+    which compress and decompress one frame per call, and
+    ``worth_compressing``, which tells which messages are sent uncompressed.
 
 Environment switches, read once when this module is imported:
 
@@ -28,7 +32,8 @@ Environment switches, read once when this module is imported:
   :exc:`ImportError` instead of a silent fallback.
 
 :data:`ACTIVE` tells which implementation each kernel uses, e.g.
-``{"mask": "compiled", "utf8": "compiled", "framing": "compiled"}``.
+``{"mask": "compiled", "utf8": "compiled", "framing": "compiled",
+"deflate": "compiled"}``.
 
 """
 
@@ -44,6 +49,7 @@ API: dict[str, tuple[str, ...]] = {
     "mask": ("apply_mask", "apply_mask_inplace"),
     "utf8": ("validate_utf8", "Utf8Validator"),
     "framing": ("FrameParser", "FrameWriter", "build_frame"),
+    "deflate": ("Compressor", "Decompressor", "worth_compressing"),
 }
 """For each kernel: the names that this module re-exports from its active twin."""
 
@@ -110,6 +116,11 @@ if TYPE_CHECKING:
     # Both twins have the same interface; type-check against the pure one.
     # tests/test_kernel_api.py checks that these imports match API.
     # The "as" clauses re-export the names for mypy.
+    from ._pure.deflate import (
+        Compressor as Compressor,
+        Decompressor as Decompressor,
+        worth_compressing as worth_compressing,
+    )
     from ._pure.framing import (
         FrameParser as FrameParser,
         FrameWriter as FrameWriter,

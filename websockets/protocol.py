@@ -486,7 +486,9 @@ class Protocol:
         if self._state is not OPEN:
             raise InvalidState(f"connection is {self.state.name.lower()}")
         self.expect_continuation_frame = not fin
-        if self.extensions or self.debug:
+        if self.deflate is not None:
+            self.send_deflate(0x00, data, fin)
+        elif self.extensions or self.debug:
             self.send_frame(Frame(OP_CONT, data, fin))
         else:
             self.writes.append(self.frame_writer.write(0x00, data, fin, 0))
@@ -513,7 +515,9 @@ class Protocol:
             raise InvalidState(f"connection is {self.state.name.lower()}")
         if not fin:
             self.expect_continuation_frame = True
-        if self.extensions or self.debug:
+        if self.deflate is not None:
+            self.send_deflate(0x01, data, fin)
+        elif self.extensions or self.debug:
             self.send_frame(Frame(OP_TEXT, data, fin))
         else:
             # Fast path: serialize without creating a Frame.
@@ -541,7 +545,9 @@ class Protocol:
             raise InvalidState(f"connection is {self.state.name.lower()}")
         if not fin:
             self.expect_continuation_frame = True
-        if self.extensions or self.debug:
+        if self.deflate is not None:
+            self.send_deflate(0x02, data, fin)
+        elif self.extensions or self.debug:
             self.send_frame(Frame(OP_BINARY, data, fin))
         else:
             # Fast path: serialize without creating a Frame.
@@ -857,6 +863,29 @@ class Protocol:
                         frame = parser.next_frame()
                     if frame is None:
                         return
+                deflate = self.deflate
+                if (
+                    deflate is not None
+                    and frame.rsv1
+                    and frame.fin
+                    and self.cur_size is None
+                    and not deflate.decode_cont_data
+                    and (frame.opcode is OP_TEXT or frame.opcode is OP_BINARY)
+                ):
+                    # Fast path for whole compressed messages, the common
+                    # case: what PerMessageDeflate.decode(), Frame.check() and
+                    # recv_frame() would do, minus the checks that can't
+                    # fail here: the parser rejected RSV bits that weren't
+                    # negotiated and control frames with RSV1; self.deflate
+                    # is None when frames are logged.
+                    data = deflate.decompressor.decompress(
+                        frame.data, True, self._frame_limit()
+                    )
+                    if frame.opcode is OP_TEXT:
+                        _accel.validate_utf8(data)
+                    self.events.append(Frame(frame.opcode, data))
+                    frame = None
+                    continue
                 if self.extensions:
                     for extension in reversed(self.extensions):
                         frame = extension.decode(frame, max_size=self._frame_limit())
@@ -894,12 +923,22 @@ class Protocol:
         only place that sets :attr:`fast_frames`.
 
         """
+        extensions = self.extensions
         self.fast_frames = (
             self.mode is InputMode.FRAMES
             and not self.eof_rcvd
             and self.cur_size is None
             and not self.debug
-            and all(type(extension) is PerMessageDeflate for extension in self.extensions)
+            and all(type(extension) is PerMessageDeflate for extension in extensions)
+        )
+        # Messages take the fast paths of permessage-deflate when it's the
+        # only extension (the default configuration) and frames aren't logged.
+        self.deflate: PerMessageDeflate | None = (
+            extensions[0]
+            if len(extensions) == 1
+            and type(extensions[0]) is PerMessageDeflate
+            and not self.debug
+            else None
         )
 
     def start_discarding(self) -> None:
@@ -1037,6 +1076,38 @@ class Protocol:
         self.events.append(frame)
 
     # Private methods for sending events.
+
+    def send_deflate(self, opcode: int, data: BytesLike, fin: bool) -> None:
+        """
+        Compress and queue a data frame when permessage-deflate is the only
+        extension: what :meth:`send_frame` and
+        :meth:`~websockets.extensions.permessage_deflate.PerMessageDeflate.encode`
+        do, without creating :class:`~websockets.frames.Frame` objects.
+
+        """
+        deflate = self.deflate
+        assert deflate is not None
+        if opcode:
+            # RFC 7692 §6.1: any message may be sent uncompressed; whole
+            # messages are, when they're small or look incompressible.
+            threshold = deflate.compression_threshold
+            if fin and threshold and not _accel.worth_compressing(data, threshold):
+                self.writes.append(self.frame_writer.write(opcode, data, True, 0))
+                return
+            deflate.encode_cont_data = not fin
+            rsv = RSV1
+        else:
+            if not deflate.encode_cont_data:
+                self.writes.append(self.frame_writer.write(0x00, data, fin, 0))
+                return
+            if fin:
+                deflate.encode_cont_data = False
+            rsv = 0
+        self.writes.append(
+            self.frame_writer.write(
+                opcode, deflate.compressor.compress(data, fin), fin, rsv
+            )
+        )
 
     def send_frame(self, frame: Frame) -> None:
         """

@@ -31,6 +31,11 @@ __all__ = [
     "OURS",
     "COMMON",
     "COMMON_LOOP",
+    "DEFLATE",
+    "DEFLATE_LIBRARIES",
+    "DEFLATE_PEER",
+    "DEFLATE_SIZES",
+    "deflate_scenario",
     "SIZES",
     "Cell",
     "Sample",
@@ -74,6 +79,35 @@ COMMON_LOOP = "uvloop"
 
 SIZES = (256, 8 * 1024, 100_000)
 """Message sizes of websocket-benchmark: 256 B, 8 KiB, 100 KB."""
+
+DEFLATE = tuple(
+    f"{role}-deflate-{payload}"
+    for role in ("client", "server")
+    for payload in ("json", "random")
+)
+"""Round trips with permessage-deflate in its default configuration (both
+sides call ``connect()`` / ``serve()`` without ``compression=None``), with
+JSON-like text or random bytes. Only libraries in
+:data:`DEFLATE_LIBRARIES` run them; the common peer is websockets 17.4 on
+asyncio, since picows doesn't implement permessage-deflate."""
+
+DEFLATE_LIBRARIES = ("ours", "websockets")
+"""Libraries whose default configuration negotiates permessage-deflate."""
+
+DEFLATE_PEER = ("websockets", "asyncio")
+"""Library and loop of the common peer in :data:`DEFLATE` scenarios."""
+
+DEFLATE_SIZES = (256, 8 * 1024, 64 * 1024)
+"""Message sizes of :data:`DEFLATE` scenarios: 256 B, 8 KiB, 64 KiB."""
+
+
+def deflate_scenario(scenario: str) -> tuple[str, str] | None:
+    """Return ``(role, payload)`` for a :data:`DEFLATE` scenario, else None."""
+    if scenario not in DEFLATE:
+        return None
+    role, _, payload = scenario.partition("-deflate-")
+    return role, payload
+
 
 ROLES = ("client", "server")
 """Round-trip benchmarks: which side runs the library under test."""
@@ -216,6 +250,8 @@ def build_cells(
                     scenario_sizes = sizes
                 for size in scenario_sizes:
                     for library in libraries:
+                        if scenario in DEFLATE and library not in DEFLATE_LIBRARIES:
+                            continue
                         cells.append(Cell(scenario, loop, transport, size, library))
     return cells
 
@@ -315,11 +351,19 @@ _TITLES = {
     "broadcast": "Broadcast of 1 KiB to 1,000 connections, server under test",
 }
 
+for _role in ROLES:
+    for _payload, _what in (("json", "JSON-like text"), ("random", "random bytes")):
+        _TITLES[f"{_role}-deflate-{_payload}"] = (
+            f"{_role.capitalize()} under test, permessage-deflate (default "
+            f"configuration), {_what}, against websockets 17.4 on asyncio"
+        )
+
 _UNITS = {
     "client": ("req/s", "CPU µs/req"),
     "server": ("req/s", "CPU µs/req"),
     "many-echo": ("msg/s", "CPU µs/msg"),
     "broadcast": ("msg/s", "CPU µs/msg"),
+    **{scenario: ("req/s", "CPU µs/req") for scenario in DEFLATE},
 }
 
 

@@ -58,6 +58,11 @@ CHARTS_DIR = ROOT / "benchmarks" / "charts"
 README = ROOT / "benchmarks" / "README.rst"
 README_BEGIN = ".. BEGIN E2E RESULTS (written by python -m benchmarks.e2e.run)"
 README_END = ".. END E2E RESULTS"
+# Runs of only the permessage-deflate scenarios have their own section.
+README_DEFLATE_BEGIN = (
+    ".. BEGIN E2E DEFLATE RESULTS (written by python -m benchmarks.e2e.run)"
+)
+README_DEFLATE_END = ".. END E2E DEFLATE RESULTS"
 
 SERVER_START_TIMEOUT = 20.0
 """Seconds for a server process to import its library and listen."""
@@ -247,10 +252,12 @@ def start_server(
     size: int,
     cpu: int | None,
     stderr: Any,
+    extra: Sequence[str] = (),
 ) -> tuple[subprocess.Popen[str], int]:
     """Start a server process; return it and the port it listens on."""
     args = [
         "server",
+        *extra,
         "--lib",
         library,
         "--loop",
@@ -303,6 +310,18 @@ def stop(process: subprocess.Popen[str]) -> None:
 
 def cell_plan(cell: Cell) -> dict[str, Any]:
     """Say which library and loop run on each side of a cell."""
+    deflate = harness.deflate_scenario(cell.scenario)
+    if deflate is not None:
+        role, payload = deflate
+        peer = harness.DEFLATE_PEER
+        under_test = (cell.library, cell.loop)
+        return dict(
+            server=peer if role == "client" else under_test,
+            client=under_test if role == "client" else peer,
+            mode="echo",
+            under_test=role,
+            extra=["--compression", "deflate", "--payload", payload],
+        )
     if cell.scenario == "client":
         return dict(
             server=(COMMON, COMMON_LOOP),
@@ -359,12 +378,14 @@ def run_cell(
             cell.size,
             server_cpu,
             log_file,
+            plan.get("extra", ()),
         )
     except Exception as exc:  # noqa: BLE001 - a failed cell mustn't stop the run.
         return Sample(cell, round_index, 0, 0, 0, error=str(exc))
     try:
         args = [
             "client",
+            *plan.get("extra", ()),
             "--lib",
             client_library,
             "--loop",
@@ -495,6 +516,14 @@ def describe_run(document: dict[str, Any]) -> str:
         "under test per round trip (per delivered message for broadcast). "
         "Ratios: ours ÷ peer (above 1 for req/s, below 1 for CPU µs means ours "
         "is better)."
+        + (
+            " permessage-deflate scenarios: both sides in their default "
+            "configuration, the common peer is "
+            f"{settings.get('deflate_peer', 'websockets on asyncio')}, clients "
+            "send 64 distinct messages in rotation."
+            if any(s in harness.DEFLATE for s in settings.get("scenarios", ()))
+            else ""
+        )
     )
 
 
@@ -508,13 +537,16 @@ def update_readme(
     """Replace the results section of ``benchmarks/README.rst``."""
     if not README.exists():
         return False
+    begin, end = README_BEGIN, README_END
+    if all(s.cell.scenario in harness.DEFLATE for s in summaries):
+        begin, end = README_DEFLATE_BEGIN, README_DEFLATE_END
     text = README.read_text(encoding="utf-8")
-    if README_BEGIN not in text or README_END not in text:
+    if begin not in text or end not in text:
         return False
-    head, rest = text.split(README_BEGIN, 1)
-    _, tail = rest.split(README_END, 1)
+    head, rest = text.split(begin, 1)
+    _, tail = rest.split(end, 1)
     section = [
-        README_BEGIN,
+        begin,
         "",
         f"Latest run: {document['date']}, commit ``{document['commit']}``, "
         f"raw data in ``{json_path.relative_to(ROOT / 'benchmarks')}``.",
@@ -529,7 +561,7 @@ def update_readme(
             f"   :alt: {image.stem}",
             "",
         ]
-    section.append(README_END)
+    section.append(end)
     README.write_text(head + "\n".join(section) + tail, encoding="utf-8")
     return True
 
@@ -553,7 +585,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     add(
         "--scenarios",
         default="client,server,many-echo,broadcast",
-        help="comma-separated: client, server, many-echo, broadcast",
+        help="comma-separated: client, server, many-echo, broadcast, or "
+        "with permessage-deflate: " + ", ".join(harness.DEFLATE) + " (sizes: "
+        "--sizes " + ",".join(map(str, harness.DEFLATE_SIZES)) + ")",
     )
     add(
         "--libs",
@@ -785,6 +819,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "cpu": cpu,
             "many_cpus": many_cpus,
             "common_peer": f"{COMMON} on {COMMON_LOOP}",
+            "deflate_peer": " on ".join(harness.DEFLATE_PEER),
             "pure": args.pure,
         },
         "libraries": {

@@ -31,6 +31,7 @@ import asyncio
 import importlib.metadata
 import json
 import os
+import random
 import resource
 import ssl
 import sys
@@ -56,6 +57,46 @@ picows' ``broadcast()`` don't apply backpressure by design."""
 CONNECT_CONCURRENCY = 50
 """Connections opened at once by the many-connection client, below the
 default listen backlog (100) of asyncio and uvloop servers."""
+
+
+COMPRESSION: str | None = None
+"""``"deflate"`` to keep the default permessage-deflate of websockets-like
+libraries (``--compression deflate``), :obj:`None` to disable it."""
+
+POOL = 64
+"""Messages in rotation with ``--compression deflate``: distinct messages, so
+that the compressor can't reduce a message to a back-reference to the last
+one; 64 messages of 256 B already exceed the 4 KiB window of the default
+configuration."""
+
+
+def json_like(size: int, index: int) -> str:
+    """Return ``size`` characters of JSON-like text, different for each index."""
+    rng = random.Random(index)
+    records = []
+    length = 0
+    while length < size:
+        record = json.dumps(
+            {
+                "id": rng.randrange(10**6),
+                "user": f"user{rng.randrange(10**4)}",
+                "active": rng.random() < 0.5,
+                "score": round(rng.random() * 100, 2),
+                "tags": rng.sample(["alpha", "beta", "gamma", "delta", "news"], 2),
+            }
+        )
+        records.append(record)
+        length += len(record) + 1
+    return ("[" + ",".join(records) + "]")[:size]
+
+
+def payloads(size: int, payload: str) -> list[Any]:
+    """Return the messages a client sends, in rotation."""
+    if COMPRESSION is None:
+        return [os.urandom(size)]
+    if payload == "json":
+        return [json_like(size, index) for index in range(POOL)]
+    return [os.urandom(size) for _ in range(POOL)]
 
 
 # Process set-up.
@@ -191,20 +232,29 @@ async def client_websockets_like(
     message: bytes,
     counter: Counter,
     ready: asyncio.Future[None],
+    pool: list[Any] | None = None,
 ) -> None:
     """Echo loop with the API of websockets (ours, upstream, picows')."""
     kwargs: dict[str, Any] = dict(
-        compression=None, max_size=None, ping_interval=None, proxy=None
+        compression=COMPRESSION, max_size=None, ping_interval=None, proxy=None
     )
     if context is not None:
         kwargs["ssl"] = context
     async with connect(url, **kwargs) as websocket:
         ready.set_result(None)
         send, recv = websocket.send, websocket.recv
-        while not counter.stop:
-            await send(message)
-            await recv()
-            counter.count += 1
+        if pool is None or len(pool) == 1:
+            while not counter.stop:
+                await send(message)
+                await recv()
+                counter.count += 1
+        else:
+            index = 0
+            while not counter.stop:
+                await send(pool[index % POOL])
+                await recv()
+                index += 1
+                counter.count += 1
 
 
 async def client_aiohttp(
@@ -404,7 +454,7 @@ async def serve_websockets_like(
                 await send(message)
 
     kwargs: dict[str, Any] = dict(
-        compression=None, max_size=None, ping_interval=None, backlog=1024
+        compression=COMPRESSION, max_size=None, ping_interval=None, backlog=1024
     )
     if context is not None:
         kwargs["ssl"] = context
@@ -544,12 +594,19 @@ async def run_client(args: argparse.Namespace) -> dict[str, Any]:
     url = f"{scheme}://127.0.0.1:{args.port}/"
     counter = Counter()
     loop = asyncio.get_running_loop()
-    message = os.urandom(args.size)
+    pool = payloads(args.size, args.payload)
+    message = pool[0]
     tasks: list[asyncio.Task[Any]] = []
     if args.mode == "echo":
         ready: asyncio.Future[None] = loop.create_future()
         echo = client_loop(args.library)
-        tasks.append(loop.create_task(echo(url, context, message, counter, ready)))
+        if COMPRESSION is not None:
+            if args.library not in ("ours", "websockets"):
+                raise ValueError(f"{args.library} doesn't run --compression deflate")
+            coroutine = echo(url, context, message, counter, ready, pool)
+        else:
+            coroutine = echo(url, context, message, counter, ready)
+        tasks.append(loop.create_task(coroutine))
         await asyncio.wait([ready, tasks[0]], return_when=asyncio.FIRST_COMPLETED)
         if not ready.done():
             tasks[0].result()  # Raise the connection error.
@@ -605,6 +662,10 @@ def main() -> None:
         )
         command.add_argument("--size", type=int, default=256)
         command.add_argument("--connections", type=int, default=1)
+        command.add_argument(
+            "--compression", choices=["none", "deflate"], default="none"
+        )
+        command.add_argument("--payload", choices=["random", "json"], default="random")
     client = commands.choices["client"]
     client.add_argument("--port", type=int, required=True)
     client.add_argument("--warmup", type=float, default=1.0)
@@ -619,6 +680,8 @@ def main() -> None:
         print(json.dumps(library_info(args.library)))
         return
 
+    global COMPRESSION
+    COMPRESSION = "deflate" if args.compression == "deflate" else None
     raise_nofile_limit()
     loop = new_event_loop(args.loop)
     asyncio.set_event_loop(loop)

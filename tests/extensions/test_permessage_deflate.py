@@ -47,13 +47,19 @@ from websockets.frames import (
 def make(
     remote_nct=False, local_nct=False, remote_bits=15, local_bits=15, settings=None
 ):
-    return PerMessageDeflate(remote_nct, local_nct, remote_bits, local_bits, settings)
+    """Return an extension that compresses every message, like websockets."""
+    extension = PerMessageDeflate(
+        remote_nct, local_nct, remote_bits, local_bits, settings
+    )
+    extension.compression_threshold = 0
+    return extension
 
 
 def pair(client_nct=False, server_nct=False, client_bits=15, server_bits=15):
     """Return a (client, server) pair of extensions that agree on parameters."""
     client = PerMessageDeflate(server_nct, client_nct, server_bits, client_bits)
     server = PerMessageDeflate(client_nct, server_nct, client_bits, server_bits)
+    client.compression_threshold = server.compression_threshold = 0
     return client, server
 
 
@@ -351,11 +357,12 @@ def test_encode_applies_compress_settings():
     assert default.data != stored.data
 
 
-def test_encode_without_context_takeover_needs_first_frame():
-    # Without context takeover, the compressor exists only within a message.
+def test_encode_continuation_of_uncompressed_message_leaves_it_uncompressed():
+    # RFC 7692 §6.1: the first frame decides; a continuation frame without a
+    # compressed first frame goes out as is.
     extension = make(local_nct=True)
-    with pytest.raises(AttributeError):
-        extension.encode(Frame(OP_CONT, b"orphan"))
+    frame = Frame(OP_CONT, b"orphan")
+    assert extension.encode(frame) is frame
 
 
 # Decoding
@@ -524,26 +531,17 @@ def test_decoder_without_context_takeover_resets_window():
         decoder.decode(encoder.encode(Frame(OP_TEXT, message)))
 
 
-def test_compressor_and_decompressor_lifetime_without_context_takeover():
-    extension = make(remote_nct=True, local_nct=True)
-    assert not hasattr(extension, "encoder")
-    assert not hasattr(extension, "decoder")
-    encoded = extension.encode(Frame(OP_TEXT, b"spam", fin=False))
-    assert hasattr(extension, "encoder")
-    extension.encode(Frame(OP_CONT, b"eggs"))
-    assert not hasattr(extension, "encoder")
-    extension.decode(encoded)
-    assert hasattr(extension, "decoder")
-    extension.decode(Frame(OP_CONT, b"\x00"))
-    assert not hasattr(extension, "decoder")
-
-
-def test_compressor_and_decompressor_persist_with_context_takeover():
-    extension = make()
-    encoder, decoder = extension.encoder, extension.decoder
-    extension.decode(extension.encode(Frame(OP_TEXT, b"spam")))
-    assert extension.encoder is encoder
-    assert extension.decoder is decoder
+@pytest.mark.parametrize("nct", [False, True])
+def test_compressor_and_decompressor_persist_for_the_connection(nct):
+    # Without context takeover, they reset their window instead of being
+    # replaced for each message.
+    extension = make(remote_nct=nct, local_nct=nct)
+    compressor, decompressor = extension.compressor, extension.decompressor
+    for _ in range(2):
+        extension.decode(extension.encode(Frame(OP_TEXT, b"spam", fin=False)))
+        extension.decode(extension.encode(Frame(OP_CONT, b"eggs")))
+    assert extension.compressor is compressor
+    assert extension.decompressor is decompressor
 
 
 # Size limit
@@ -1381,7 +1379,7 @@ def interop_frames(messages):
 
 @pytest.mark.parametrize("params", INTEROP_PARAMS)
 def test_upstream_decodes_what_we_encode(upstream, params):
-    ours = PerMessageDeflate(*params)
+    ours = make(*params)
     frames = interop_frames(INTEROP_MESSAGES)
     encoded = []
     for opcode, data, fin, _ in frames:
@@ -1410,12 +1408,12 @@ def test_we_decode_what_upstream_encodes(upstream, params):
         ],
     )
     # Same zlib, same settings: the bytes on the wire are identical.
-    ours = PerMessageDeflate(*params)
+    ours = make(*params)
     for (opcode, data, fin, _), expected in zip(frames, encoded, strict=True):
         frame = ours.encode(Frame(Opcode(opcode), bytes.fromhex(data), fin))
         assert [int(frame.opcode), frame.data.hex(), frame.fin, frame.rsv1] == expected
     remote_nct, local_nct, remote_bits, local_bits = params
-    decoder = PerMessageDeflate(local_nct, remote_nct, local_bits, remote_bits)
+    decoder = make(local_nct, remote_nct, local_bits, remote_bits)
     for (opcode, data, fin, _), (e_opcode, e_data, e_fin, e_rsv1) in zip(
         frames, encoded, strict=True
     ):

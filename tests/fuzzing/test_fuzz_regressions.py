@@ -55,17 +55,18 @@ def deflate(data):
     return (compressor.compress(data) + compressor.flush(zlib.Z_SYNC_FLUSH))[:-4]
 
 
-def test_deflate_delivers_output_held_back_by_max_size_with_next_frame():
-    # These 4 bytes start a deflate stream and inflate to 260 bytes. With
-    # max_size=16, zlib consumes all of them but holds output back, so the
-    # frame is cut at 16 bytes without PayloadTooBig; the held-back output
-    # comes first in the next frame, where it counts against max_size.
+def test_deflate_rejects_frame_whose_output_exceeds_max_size():
+    # These 4 bytes start a deflate stream and inflate to 260 bytes. zlib
+    # consumes all of them but can hold output back when the output buffer
+    # is full: inflating up to max_size + 1 bytes tells that the frame
+    # exceeds max_size at once. (websockets 17.4 cuts the frame at 16 bytes
+    # and fails on the next frame, with the same close code, 1009.)
     extension = PerMessageDeflate(False, False, 15, 15)
     first = Frame(Opcode.BINARY, bytes.fromhex("4a4c1c05"), fin=False, rsv1=True)
-    assert extension.decode(first, max_size=16).data == b"a" * 16
-    second = Frame(Opcode.CONT, bytes.fromhex("c40200"), fin=False)
     with pytest.raises(PayloadTooBig):
-        extension.decode(second, max_size=16)
+        extension.decode(first, max_size=16)
+    extension = PerMessageDeflate(False, False, 15, 15)
+    assert extension.decode(first, max_size=260).data == b"a" * 260
 
 
 def test_deflate_loses_no_byte_when_max_size_holds_output_back():
@@ -79,24 +80,22 @@ def test_deflate_loses_no_byte_when_max_size_holds_output_back():
     assert data == b"a" * 300
 
 
-def test_deflate_reports_invalid_data_after_held_back_output_later():
+def test_deflate_reports_invalid_data_after_output_within_max_size():
     # regressions/deflate/invalid-data-after-held-back-output: "d" comes out
-    # before invalid deflate data. With max_size=1, zlib stops at the limit
-    # before reaching the invalid data; without a limit, it fails at once.
-    # Either way the connection fails with 1002; websockets 17.4 does the same.
+    # before invalid deflate data. Inflating up to max_size + 1 bytes reaches
+    # the invalid data with or without a limit: the connection fails with
+    # 1002 at once. (websockets 17.4 stops at the limit and fails later.)
     frame = Frame(Opcode.BINARY, b"J!L\x1c", fin=False, rsv1=True)
-    limited = PerMessageDeflate(False, False, 15, 15)
-    assert limited.decode(frame, max_size=1).data == b"d"
-    unlimited = PerMessageDeflate(False, False, 15, 15)
-    with pytest.raises(ProtocolError, match="decompression failed"):
-        unlimited.decode(frame)
+    for max_size in [1, None]:
+        extension = PerMessageDeflate(False, False, 15, 15)
+        with pytest.raises(ProtocolError, match="decompression failed"):
+            extension.decode(frame, max_size=max_size)
 
 
 def test_protocol_fails_new_compressed_message_inside_fragmented_message():
-    # Without context takeover, PerMessageDeflate.decode() raises
-    # AttributeError on a continuation frame after this sequence (like
-    # websockets). The protocol never gets there: it fails the connection
-    # on the second frame, right after decoding it.
+    # A compressed message can't start before the previous one ends:
+    # PerMessageDeflate.decode() fails the connection on the second frame
+    # with the error that the protocol would raise, without decoding it.
     protocol = Protocol(Side.CLIENT)
     protocol.extensions = [PerMessageDeflate(True, True, 15, 15)]
     protocol.frame_parser.allowed_rsv = 0x40

@@ -223,6 +223,44 @@ async def test_decompression_bomb_fails_with_1009_and_bounded_memory(server_log)
     assert warnings_and_errors(server_log) == []
 
 
+async def test_fragmented_decompression_bomb_fails_with_1009_and_bounded_memory(
+    server_log,
+):
+    # Same bomb, split in two frames: whole compressed messages take the
+    # protocol's fast path, fragmented ones PerMessageDeflate.decode(); both
+    # inflate at most max_size + 1 bytes.
+    bomb = deflate_bomb(64 * MiB)
+    half = len(bomb) // 2
+    async with hostile_server(max_size=MiB) as hostile:
+        peer = await hostile.raw_connect(build_request(extensions="permessage-deflate"))
+        with traced_peak() as memory:
+            await peer.send(build_frame(OP_BINARY, bomb[:half], fin=False, rsv1=True))
+            await peer.send(build_frame(OP_CONT, bomb[half:]))
+            code, reason = await peer.read_close()
+            await peer.finish()
+            exc = await hostile.outcome()
+        assert code == 1009
+        assert exc.sent == Close(1009, reason)
+        assert memory["peak"] < 8 * MiB
+        await hostile.check_still_serving()
+    assert warnings_and_errors(server_log) == []
+
+
+async def test_invalid_compressed_message_fails_with_1002(server_log):
+    # Whole compressed messages take the protocol's fast path: invalid
+    # deflate data must still fail the connection cleanly.
+    async with hostile_server(max_size=MiB) as hostile:
+        peer = await hostile.raw_connect(build_request(extensions="permessage-deflate"))
+        await peer.send(build_frame(OP_TEXT, b"\xff\xff\xff garbage", rsv1=True))
+        code, reason = await peer.read_close()
+        await peer.finish()
+        exc = await hostile.outcome()
+        assert (code, reason) == (1002, "decompression failed")
+        assert exc.sent == Close(1002, reason)
+        await hostile.check_still_serving()
+    assert warnings_and_errors(server_log) == []
+
+
 # Fragmentation: websockets limits the size of a message, not the number of
 # its fragments (intentional difference with websockets 17.4, which also
 # fails messages of more than 4096 fragments with 1009).

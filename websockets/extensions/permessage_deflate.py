@@ -12,16 +12,17 @@ frames and decompresses incoming ones for the rest of the connection.
 from __future__ import annotations
 
 import dataclasses
-import zlib
+import os
 from collections.abc import Sequence
 from typing import Any, Literal
 
+from .. import _accel
 from ..exceptions import (
     DuplicateParameter,
     InvalidParameterName,
     InvalidParameterValue,
     NegotiationError,
-    PayloadTooBig,
+    PayloadTooBig as PayloadTooBig,
     ProtocolError,
 )
 from ..frames import CONT as CONT, CTRL_OPCODES, OP_CONT, Frame
@@ -40,10 +41,14 @@ __all__ = [
 
 _NAME = ExtensionName("permessage-deflate")
 
-# RFC 7692 §7.2.1: the sender flushes the compressor at the end of a message,
-# which emits an empty stored block, and drops the four octets that end it.
-# §7.2.2: the receiver puts them back before inflating.
-_EMPTY_UNCOMPRESSED_BLOCK = b"\x00\x00\xff\xff"
+COMPRESSION_THRESHOLD = int(os.environ.get("WEBSOCKETS_COMPRESSION_THRESHOLD", "0"))
+"""
+Default of :attr:`PerMessageDeflate.compression_threshold`: whole messages
+shorter than this many bytes are sent uncompressed. The environment variable
+``WEBSOCKETS_COMPRESSION_THRESHOLD`` sets it when this module is imported;
+``0`` compresses every message, like websockets 17.4.
+
+"""
 
 # RFC 7692 §7.1.2: window bits are a decimal number from 8 to 15 without
 # leading zero. Looking values up here rejects spellings that int() would
@@ -74,11 +79,22 @@ class PerMessageDeflate(Extension):
 
     name = _NAME
 
-    decoder: zlib._Decompress
-    """Decompressor. Without context takeover, it exists only within a message."""
+    compressor: _accel.Compressor
+    """Compresses our messages (:mod:`websockets._pure.deflate`)."""
 
-    encoder: zlib._Compress
-    """Compressor. Without context takeover, it exists only within a message."""
+    decompressor: _accel.Decompressor
+    """Decompresses the peer's messages (:mod:`websockets._pure.deflate`)."""
+
+    compression_threshold: int = COMPRESSION_THRESHOLD
+    """
+    Whole messages shorter than this many bytes are sent uncompressed, and so
+    are whole messages of 1 KiB or more that look incompressible (random or
+    already compressed data). :obj:`0` compresses every message, like
+    websockets 17.4. Defaults to :data:`COMPRESSION_THRESHOLD`; set it on the
+    class to change it for every connection, or on the instance, which is in
+    ``connection.protocol.extensions``, for one connection.
+
+    """
 
     def __init__(
         self,
@@ -107,20 +123,22 @@ class PerMessageDeflate(Extension):
         self.local_max_window_bits = local_max_window_bits
         self.compress_settings = compress_settings
 
-        # With context takeover (RFC 7692 §7.1.1), the LZ77 window carries over
-        # from one message to the next, so one compressor and one decompressor
-        # serve the whole connection. Otherwise, each message gets fresh ones,
-        # created when it starts. Negative wbits select raw deflate streams.
-        if not remote_no_context_takeover:
-            self.decoder = zlib.decompressobj(wbits=-remote_max_window_bits)
-        if not local_no_context_takeover:
-            self.encoder = zlib.compressobj(
-                wbits=-local_max_window_bits, **compress_settings
-            )
+        # One compressor and one decompressor serve the whole connection.
+        # With context takeover (RFC 7692 §7.1.1), the LZ77 window carries
+        # over from one message to the next; without it, they reset it after
+        # the last frame of each message.
+        self.decompressor = _accel.Decompressor(
+            remote_max_window_bits, remote_no_context_takeover
+        )
+        self.compressor = _accel.Compressor(
+            local_max_window_bits, local_no_context_takeover, **compress_settings
+        )
 
         # RFC 7692 §6.1: only the first frame of a message says whether it is
         # compressed. This flag remembers it for the continuation frames.
         self.decode_cont_data = False
+        # Likewise for outgoing messages: the first frame decides.
+        self.encode_cont_data = False
 
     def __repr__(self) -> str:
         return (
@@ -171,47 +189,23 @@ class PerMessageDeflate(Extension):
             # RFC 7692 §6: RSV1 on the first frame marks a compressed message.
             if not frame.rsv1:
                 return frame
+            if self.decode_cont_data:
+                # RFC 6455 §5.4: the previous message isn't finished. Don't
+                # decompress a frame that the decompressor can't expect.
+                raise ProtocolError("expected a continuation frame")
             if not frame.fin:
                 self.decode_cont_data = True
-            if self.remote_no_context_takeover:
-                self.decoder = zlib.decompressobj(wbits=-self.remote_max_window_bits)
 
-        decoder = self.decoder
-        data: Any = frame.data
-        if frame.fin:
-            # RFC 7692 §7.2.2: restore the end of the empty stored block.
-            # join() copies once and accepts every bytes-like type.
-            data = b"".join((data, _EMPTY_UNCOMPRESSED_BLOCK))
-
-        # Enforce max_size while inflating rather than after: a few kilobytes
-        # of deflate data can expand to gigabytes. When zlib stops with input
-        # left over, the output reached the limit and more would follow.
-        try:
-            if max_size is None:
-                data = decoder.decompress(data)
-            elif max_size > 0:
-                data = decoder.decompress(data, max_size)
-                if decoder.unconsumed_tail:
-                    raise PayloadTooBig(None, max_size)
-            else:
-                # zlib reads max_length=0 as "unlimited": ask for one byte and
-                # accept only an empty output.
-                data = decoder.decompress(data, 1)
-                if data or decoder.unconsumed_tail:
-                    raise PayloadTooBig(None, max_size)
-        except zlib.error as exc:
-            raise ProtocolError("decompression failed") from exc
-
-        if frame.fin and self.remote_no_context_takeover:
-            del self.decoder
-
+        data = self.decompressor.decompress(frame.data, frame.fin, max_size)
         return _replace(frame, data, False)
 
     def encode(self, frame: Frame) -> Frame:
         """
         Compress an outgoing frame.
 
-        Data frames are compressed; control frames are returned as is.
+        Data frames are compressed, except whole messages that
+        :attr:`compression_threshold` leaves uncompressed; control frames are
+        returned as is.
 
         Args:
             frame: Outgoing frame.
@@ -227,25 +221,24 @@ class PerMessageDeflate(Extension):
         if opcode in CTRL_OPCODES:
             return frame
 
-        if opcode is not OP_CONT and self.local_no_context_takeover:
-            self.encoder = zlib.compressobj(
-                wbits=-self.local_max_window_bits, **self.compress_settings
-            )
+        if opcode is OP_CONT:
+            if not self.encode_cont_data:
+                return frame
+            if frame.fin:
+                self.encode_cont_data = False
+        else:
+            # RFC 7692 §6.1: any message may be sent uncompressed. Only whole
+            # messages are: a fragment doesn't tell what the rest looks like.
+            if frame.fin:
+                threshold = self.compression_threshold
+                if threshold and not _accel.worth_compressing(frame.data, threshold):
+                    return frame
+            else:
+                self.encode_cont_data = True
 
         # RFC 7692 §7.2.1: each frame ends with a sync flush, so the peer can
-        # inflate it without waiting for the rest of the message. The flush
-        # output always ends with the empty stored block; on the last frame of
-        # the message, drop its final four octets. Trimming the flush output
-        # before joining it to the rest saves a copy of the whole payload.
-        encoder = self.encoder
-        compressed = encoder.compress(frame.data)
-        flushed = encoder.flush(zlib.Z_SYNC_FLUSH)
-        if frame.fin:
-            if flushed.endswith(_EMPTY_UNCOMPRESSED_BLOCK):
-                flushed = flushed[:-4]
-            if self.local_no_context_takeover:
-                del self.encoder
-        data = compressed + flushed if compressed else flushed
+        # inflate it without waiting for the rest of the message.
+        data = self.compressor.compress(frame.data, frame.fin)
 
         # RFC 7692 §6: RSV1 goes on the first frame of the message only.
         return _replace(frame, data, opcode is not OP_CONT)
