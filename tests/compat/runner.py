@@ -92,7 +92,11 @@ def norm(value):
             return {"hex": value.hex()}
     if isinstance(value, str):
         for old, new in _REPLACEMENTS:
-            value = value.replace(old, new)
+            # A port is a whole number: 34567 in a payload "12345678" stays.
+            if old.isdigit():
+                value = re.sub(rf"(?<!\d){old}(?!\d)", new, value)
+            else:
+                value = value.replace(old, new)
         value = _DATE.sub("DATE", value)
         return _ADDRESS.sub(lambda m: m.group(1) + m.group(2) + "PORT", value)
     if isinstance(value, dict):
