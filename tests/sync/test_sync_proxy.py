@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import select
 import socket
-import threading
+import ssl
 
 import pytest
 
@@ -221,19 +222,33 @@ class TLSConnectProxyHandler(ConnectProxyHandler):
 
 
 def relay_with_threads(client, upstream):
-    # selectors can't see bytes that an SSLSocket already decrypted and
-    # buffered; one blocking thread per direction has no such blind spot.
-    def copy(source, target):
-        with contextlib.suppress(OSError):
-            while data := source.recv(65536):
+    # One thread serves both directions: OpenSSL doesn't support using one
+    # TLS connection (the client's, here) from two threads at once. pending()
+    # covers bytes that TLS already decrypted and buffered, which select()
+    # can't see.
+    peers = {client: upstream, upstream: client}
+    while True:
+        ready = [
+            sock for sock in peers if isinstance(sock, ssl.SSLSocket) and sock.pending()
+        ]
+        if not ready:
+            ready, _, _ = select.select(list(peers), [], [], SOCKET_TIMEOUT)
+            if not ready:
+                return
+        for source in ready:
+            target = peers[source]
+            try:
+                data = source.recv(65536)
+            except OSError:
+                return
+            if not data:
+                with contextlib.suppress(OSError):
+                    target.shutdown(socket.SHUT_WR)
+                return
+            try:
                 target.sendall(data)
-        with contextlib.suppress(OSError):
-            target.shutdown(socket.SHUT_WR)
-
-    thread = threading.Thread(target=copy, args=(upstream, client), daemon=True)
-    thread.start()
-    copy(client, upstream)
-    thread.join(SOCKET_TIMEOUT)
+            except OSError:
+                return
 
 
 def test_wss_through_https_proxy_runs_tls_inside_tls(
