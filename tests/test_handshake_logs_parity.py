@@ -228,6 +228,7 @@ def compare(upstream, script: str, *args: str) -> list[str]:
     "case",
     ["junk", "close", "partial", "timeout", "ok", "rejected", "eof_after_request"],
 )
+@pytest.mark.differential
 def test_asyncio_server_logs_match_websockets(case, upstream):
     records = compare(upstream, ASYNCIO_SERVER, case)
     if case in ("junk", "close", "partial", "timeout"):
@@ -239,16 +240,19 @@ def test_asyncio_server_logs_match_websockets(case, upstream):
 @pytest.mark.parametrize(
     "case", ["junk", "close", "partial", "timeout", "ok", "rejected"]
 )
+@pytest.mark.differential
 def test_sync_server_logs_match_websockets(case, upstream):
     records = compare(upstream, SYNC_SERVER, case)
     if case in ("junk", "close", "partial", "timeout"):
         assert any("! no valid HTTP request" in record for record in records)
 
 
+@pytest.mark.differential
 def test_sans_io_closing_logs_match_websockets(upstream):
     compare(upstream, SANS_IO_CLOSE)
 
 
+@pytest.mark.differential
 def test_sans_io_bad_request_logs_match_websockets(upstream):
     records = compare(upstream, SANS_IO_BAD_REQUESTS)
     assert "DEBUG websockets.server ! request line too long" in records
@@ -257,6 +261,7 @@ def test_sans_io_bad_request_logs_match_websockets(upstream):
 
 # With a frame between the request and the end of the stream, websockets
 # also returns the frame as an event; see docs/differences.rst.
+@pytest.mark.differential
 def test_sans_io_eof_after_request_matches_websockets(upstream):
     records = compare(upstream, SANS_IO_EOF_AFTER_REQUEST)
     assert "INFO connection closed" in records

@@ -143,6 +143,7 @@ def without_tracebacks(output: str) -> list[str]:
     ]
 
 
+@pytest.mark.differential
 def test_rejections_match_websockets(upstream):
     released = upstream.run(
         "-c", SANS_IO_REJECTIONS, capture_output=True, text=True, timeout=60
@@ -216,6 +217,7 @@ SANS_IO_CLIENT_ERRORS = textwrap.dedent(
 )
 
 
+@pytest.mark.differential
 def test_client_parsing_errors_match_websockets(upstream):
     released = upstream.run(
         "-c", SANS_IO_CLIENT_ERRORS, capture_output=True, text=True, timeout=60

@@ -67,6 +67,7 @@ def test_there_are_at_least_200_scenarios():
     assert len(SCENARIOS) >= 200
 
 
+@pytest.mark.differential
 @pytest.mark.parametrize("scenario", [_param(name) for name in sorted(SCENARIOS)])
 def test_scenario_observes_the_same_as_websockets_17_4(scenario, compat_results):
     ours = compat_results["ours"][scenario]

@@ -238,6 +238,7 @@ asyncio.run(read_all())
 """
 
 
+@pytest.mark.differential
 def test_legacy_framing_behaves_as_in_17_4(upstream, tmp_path):
     ours, released = run_twins(upstream, tmp_path, LEGACY_FRAMING_PROGRAM)
     assert "read raised ProtocolError incorrect masking" in released

@@ -205,6 +205,7 @@ for items, check, args in [(request, H.check_request, ()), (response, H.check_re
 """
 
 
+@pytest.mark.differential
 def test_legacy_handshake_behaves_as_in_17_4(upstream, tmp_path):
     ours, released = run_twins(upstream, tmp_path, LEGACY_HANDSHAKE_PROGRAM)
     assert "raised InvalidHeaderValue invalid Sec-WebSocket-Key header" in released

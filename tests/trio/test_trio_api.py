@@ -7,10 +7,13 @@ import pathlib
 import subprocess
 import sys
 
+import pytest
+
 
 DUMP = pathlib.Path(__file__).with_name("api_dump.py")
 
 
+@pytest.mark.differential
 def test_public_api_matches_released_websockets(upstream):
     # Names, parameters, defaults, coroutine-ness and trio base classes of
     # every public callable and method; annotations aren't compared.
