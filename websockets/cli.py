@@ -96,6 +96,19 @@ async def send_outgoing_messages(
             break
 
 
+def stdin_descriptor() -> tuple[int, bool]:
+    """Return the file descriptor of stdin and whether it's a terminal."""
+    try:
+        return sys.stdin.fileno(), sys.stdin.isatty()
+    except (AttributeError, OSError, ValueError):
+        return -1, True
+
+
+def show_prompt() -> None:
+    sys.stdout.write("> ")
+    sys.stdout.flush()
+
+
 def read_outgoing_messages(
     queue_for_sending: Callable[[str], None],
     notify_end_of_file: Callable[[], None],
@@ -103,12 +116,11 @@ def read_outgoing_messages(
     """
     Read lines typed by the user; run in a thread because input() blocks.
 
+    When stdin isn't a terminal, the caller shows the first prompt before
+    starting this thread, so that it comes before any incoming message.
+
     """
-    try:
-        fd = sys.stdin.fileno()
-        interactive = sys.stdin.isatty()
-    except (AttributeError, OSError, ValueError):
-        fd, interactive = -1, True
+    fd, interactive = stdin_descriptor()
     if interactive:
         while True:
             try:
@@ -123,8 +135,6 @@ def read_outgoing_messages(
         # needs (Python aborts with a fatal error, exit status -6).
         pending = b""
         while True:
-            sys.stdout.write("> ")
-            sys.stdout.flush()
             while b"\n" not in pending:
                 chunk = os.read(fd, 4096)
                 if not chunk:
@@ -134,6 +144,7 @@ def read_outgoing_messages(
                 break
             line, _, pending = pending.partition(b"\n")
             queue_for_sending(line.decode(errors="replace").removesuffix("\r"))
+            show_prompt()
     notify_end_of_file()
 
 
@@ -164,6 +175,8 @@ async def interactive_client(uri: str, **kwargs: Any) -> None:
     # input() blocks and asyncio cannot read from a terminal portably: read
     # in a daemon thread, which doesn't prevent exiting once the connection
     # closes while it's waiting for the next line.
+    if not stdin_descriptor()[1]:
+        show_prompt()
     thread = threading.Thread(
         target=read_outgoing_messages,
         args=(queue_for_sending, notify_end_of_file),
