@@ -6,7 +6,6 @@ import functools
 import http
 import logging
 import socket
-import sys
 
 import pytest
 import trio
@@ -246,7 +245,6 @@ async def test_broadcast_sends_to_open_connections():
                         assert await websocket.recv() == "bin"
 
 
-@pytest.mark.skipif(sys.version_info < (3, 11), reason="ExceptionGroup")
 @trio_test
 async def test_broadcast_rejects_unsupported_types():
     with pytest.raises(TypeError, match="data must be str or bytes"):
