@@ -37,9 +37,14 @@ async def echo(request, ws, token):
     except ConnectionClosed:
         pass
     finally:
-        # The close code is known once the closing handshake is over.
-        await ws.wait_for_connection_lost(timeout=10)
-        CLOSES[token] = ws.ws_proto.close_code
+        # The close code is known once the closing handshake is over. When
+        # the connection is lost, sanic may cancel this handler (it does
+        # with Python 3.12, with the released websockets too): record the
+        # code anyway, as the connection is closed by then.
+        try:
+            await ws.wait_for_connection_lost(timeout=10)
+        finally:
+            CLOSES[token] = ws.ws_proto.close_code
 
 
 @app.websocket("/query/<token>")
