@@ -18,6 +18,7 @@ from . import (
     connection,
     legacy,
     proxies,
+    routers,
     sansio,
     servers,
 )
@@ -35,6 +36,7 @@ for _module in (
     legacy,
     behaviours,
     proxies,
+    routers,
 ):
     for _name, _source in _module.SCENARIOS.items():
         assert _name not in SCENARIOS, f"duplicate scenario {_name}"
