@@ -993,6 +993,9 @@ class Connection(asyncio.BufferedProtocol, asyncio.Protocol):
     def _close_timeout(self) -> None:
         self.close_timer = None
         if not self.connection_lost_waiter.done():
+            # Like websockets, ConnectionClosed exceptions raised from now on
+            # are chained to this one, which says why the connection dropped.
+            self.set_recv_exc(TimeoutError("timed out while closing connection"))
             # websockets doesn't log this; the "< EOF" that follows does.
             self.transport.abort()
 
@@ -1092,6 +1095,7 @@ class Connection(asyncio.BufferedProtocol, asyncio.Protocol):
             self.keepalive_timer = None
         if self.keepalive_task is not None:
             self.keepalive_task.cancel()
+            self.keepalive_task = None
         if self.close_timer is not None:
             self.close_timer.cancel()
             self.close_timer = None

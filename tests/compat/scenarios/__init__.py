@@ -16,6 +16,7 @@ from . import (
     cli,
     clients,
     connection,
+    hooks,
     legacy,
     proxies,
     routers,
@@ -37,6 +38,7 @@ for _module in (
     behaviours,
     proxies,
     routers,
+    hooks,
 ):
     for _name, _source in _module.SCENARIOS.items():
         assert _name not in SCENARIOS, f"duplicate scenario {_name}"
