@@ -367,3 +367,28 @@ SCENARIOS["sync-connection-keepalive-timeout-silent-peer"] = _SILENT_PEER_SYNC.f
 SCENARIOS["sync-connection-close-timeout-silent-peer"] = _SILENT_PEER_SYNC.format(
     ping_interval=None, action="ws.close()"
 )
+
+SCENARIOS["sync-unix_connect-legacy"] = r"""
+import warnings
+from websockets.sync.server import unix_serve
+from websockets.sync.client import unix_connect
+SOCK = tmp_socket_path()
+def handler(ws):
+    ws.send(ws.request.path)
+    for _ in ws:  # until the client closes
+        pass
+with unix_serve(handler, SOCK) as server:
+    thread = start_thread(server.serve_forever)
+    client = unix_connect(SOCK, "ws://localhost/reconnect", legacy=False)
+    rec("legacy=False", [type(client).__name__, client.uri, client.open_socket_kwargs])
+    with client as ws:
+        rec("recv", ws.recv())
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ws = unix_connect(SOCK, legacy=True)
+        rec("legacy=True", [type(ws).__name__, ws.pending_legacy_warning, ws.recv()])
+        ws.close()
+        rec("warnings", [str(w.message) for w in caught])
+    server.shutdown()
+    thread.join(5)
+"""
