@@ -28,12 +28,16 @@ from .scenarios import SCENARIOS
 
 
 def entry_points() -> dict[str, dict[str, Callable[..., Any]]]:
-    from websockets.asyncio import client as asyncio_client
-    from websockets.asyncio import router as asyncio_router
-    from websockets.asyncio import server as asyncio_server
-    from websockets.sync import client as sync_client
-    from websockets.sync import router as sync_router
-    from websockets.sync import server as sync_server
+    from websockets.asyncio import (
+        client as asyncio_client,
+        router as asyncio_router,
+        server as asyncio_server,
+    )
+    from websockets.sync import (
+        client as sync_client,
+        router as sync_router,
+        server as sync_server,
+    )
 
     return {
         "asyncio": {
