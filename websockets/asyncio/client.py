@@ -11,6 +11,7 @@ import contextlib
 import logging
 import os
 import socket
+import sys
 import traceback
 from collections.abc import (
     AsyncGenerator,
@@ -514,7 +515,13 @@ class connect:
         try:
             if self.open_timeout is None:
                 return await self._connect()
-            # Once per connection, so asyncio.wait_for is affordable here.
+            if sys.version_info >= (3, 11):
+                # Unlike wait_for(), timeout() doesn't run _connect() in
+                # another task, so the caller resumes without a trip through
+                # the event loop, before any task that _connect() started
+                # (keepalive()), like in websockets.
+                async with asyncio.timeout(self.open_timeout):
+                    return await self._connect()
             return await asyncio.wait_for(self._connect(), self.open_timeout)
         except (TimeoutError, asyncio.TimeoutError) as exc:
             # Re-raise exception with an informative error message.

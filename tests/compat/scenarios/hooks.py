@@ -361,8 +361,15 @@ srv.join()
 rec("after", [parse_frames(a) for a in srv.after])
 rec_logs()
 """
+# websockets 17.4's keepalive thread logs "keepalive ping failed" when the
+# closing handshake that follows the pong timeout times out, unless the
+# connection is closed first, which depends on thread scheduling: the record
+# isn't compared.
 SCENARIOS["sync-connection-keepalive-timeout-silent-peer"] = _SILENT_PEER_SYNC.format(
     ping_interval=0.1, action="pass"
+).replace(
+    "rec_logs()",
+    "LOGS[:] = [e for e in LOGS if not e.endswith('keepalive ping failed [ConnectionClosedError]')]\nrec_logs()",
 )
 SCENARIOS["sync-connection-close-timeout-silent-peer"] = _SILENT_PEER_SYNC.format(
     ping_interval=None, action="ws.close()"

@@ -58,7 +58,6 @@ def request(path, host=b"127.0.0.1"):
     return REQUEST.replace(b"GET / ", b"GET " + path + b" ").replace(
         b"Host: 127.0.0.1", b"Host: " + host
     )
-{setup}
 """
 
 _ASYNCIO = (
@@ -67,6 +66,7 @@ _ASYNCIO = (
 import asyncio
 from websockets.asyncio.router import route, unix_route, Router
 from websockets.asyncio.client import connect, unix_connect
+{setup}
 async def main():
     async with {serve}(url_map, {address}{kwargs}) as server:
         target = {target}
@@ -110,6 +110,7 @@ _SYNC = (
     + """
 from websockets.sync.router import route, unix_route, Router
 from websockets.sync.client import connect, unix_connect
+{setup}
 with {serve}(url_map, {address}{kwargs}) as server:
     target = {target}
     def closed(before):
