@@ -40,11 +40,35 @@ def test_generate_key_looks_up_token_bytes_at_call_time():
     token_bytes.assert_called_once_with(16)
 
 
-def test_apply_mask_is_the_pure_reference():
-    from websockets._pure.mask import apply_mask as pure_apply_mask
-
-    assert apply_mask is pure_apply_mask
+def test_apply_mask_masks():
     assert apply_mask(b"abcd", b"\x01\x02\x03\x04") == b"````"
+    assert apply_mask(bytearray(b"abcdef"), bytearray(b"\x01\x02\x03\x04")) == b"````dd"
+    assert apply_mask(memoryview(b"abcdefgh")[::2], b"1234") == b"PQVS"
+    assert apply_mask(b"", b"1234") == b""
+
+
+@pytest.mark.parametrize(
+    "data, mask, exc_type, message",
+    [
+        # The messages of websockets 17.4's websockets.utils.apply_mask,
+        # which differ from those of the compiled function.
+        (b"abcd", b"123", ValueError, "mask must contain 4 bytes"),
+        ("abcd", b"1234", TypeError, "cannot convert 'str' object to bytes"),
+        (b"abcd", "1234", TypeError, "cannot convert 'str' object to bytes"),
+        (1, b"1234", TypeError, "cannot convert 'int' object to bytes"),
+        (b"ab", None, TypeError, "object of type 'NoneType' has no len()"),
+        (
+            b"abcd",
+            memoryview(b"1234"),
+            TypeError,
+            "unsupported operand type(s) for *: 'memoryview' and 'int'",
+        ),
+    ],
+)
+def test_apply_mask_errors_like_websockets(data, mask, exc_type, message):
+    with pytest.raises(exc_type) as raised:
+        apply_mask(data, mask)
+    assert str(raised.value) == message
 
 
 def test_public_names():

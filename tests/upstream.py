@@ -52,8 +52,15 @@ RELEASED_VERSION = "17.4"
 
 # Everything the tests run in the released package's environment. Changing
 # this list changes the environment's name, so a new one gets built.
-# werkzeug is route()'s dependency and trustme makes certificates (tests/compat).
-REQUIREMENTS = (f"websockets=={RELEASED_VERSION}", "trio>=0.27", "werkzeug>=3", "trustme>=1")
+# werkzeug is route()'s dependency, python-socks connects through SOCKS
+# proxies and trustme makes certificates (tests/compat).
+REQUIREMENTS = (
+    f"websockets=={RELEASED_VERSION}",
+    "trio>=0.27",
+    "werkzeug>=3",
+    "trustme>=1",
+    "python-socks[asyncio]>=2.6",
+)
 
 # Printed by the interpreter under check; parsed by _check().
 _PROBE = r"""

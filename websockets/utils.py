@@ -9,8 +9,8 @@ import base64
 import hashlib
 import secrets
 import socket
+import sys
 
-from ._pure.mask import apply_mask
 from .typing import BytesLike as BytesLike
 
 
@@ -44,6 +44,31 @@ def accept_key(key: str) -> str:
     # RFC 6455 §4.2.2: base64 of the SHA-1 of the key concatenated with GUID.
     sha1 = hashlib.sha1((key + GUID).encode()).digest()
     return base64.b64encode(sha1).decode()
+
+
+def apply_mask(data: BytesLike, mask: bytes | bytearray) -> bytes:
+    """
+    Apply masking to the data of a WebSocket message.
+
+    This is websockets' pure-Python function, kept for code that imports it
+    from here; the library masks with the kernels of :mod:`websockets._accel`.
+    It works on anything :meth:`int.from_bytes` accepts, so its errors are
+    those of :func:`len`, :meth:`int.from_bytes` and ``*``, as in websockets.
+
+    Args:
+        data: Data to mask.
+        mask: 4-bytes mask.
+
+    """
+    if len(mask) != 4:
+        raise ValueError("mask must contain 4 bytes")
+    # Order matters for the errors: data is converted before its length is
+    # taken, and the repeated mask is built before it's converted.
+    data_int = int.from_bytes(data, sys.byteorder)
+    length = len(data)
+    repeated = mask * (length // 4) + mask[: length % 4]
+    mask_int = int.from_bytes(repeated, sys.byteorder)
+    return (data_int ^ mask_int).to_bytes(length, sys.byteorder)
 
 
 def get_socket_name(sock: socket.socket) -> str:

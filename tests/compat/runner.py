@@ -467,6 +467,18 @@ class AndClose:
         self.answer = answer
 
 
+class StartTLS:
+    """
+    A step for :class:`RawServer`: start TLS as the server, with the context
+    that ``get_context()`` returns (when the step runs, so that a scenario
+    may create it after the server).
+
+    """
+
+    def __init__(self, get_context):
+        self.get_context = get_context
+
+
 class RawServer:
     """
     A TCP server on a thread that records what it receives and answers with
@@ -475,8 +487,12 @@ class RawServer:
 
     """
 
-    def __init__(self, answers, close=True, linger=1.0, wrap=None):
+    def __init__(self, answers, close=True, linger=1.0, wrap=None, preamble=None):
         self.wrap = wrap
+        # preamble(conn) runs first on each connection, e.g. a SOCKS proxy's
+        # handshake; it returns what it saw and whether to go on.
+        self.preamble = preamble
+        self.preambles = []
         self.answers = list(answers)
         self.requests = []
         self.after = []
@@ -494,11 +510,29 @@ class RawServer:
                 conn, _ = self.sock.accept()
                 with conn:
                     if self.wrap is not None:
-                        conn = self.wrap(conn)
+                        try:
+                            conn = self.wrap(conn)
+                        except OSError as exc:
+                            # The client rejected the certificate.
+                            self.preambles.append(["tls failed", type(exc).__name__])
+                            continue
+                    if self.preamble is not None:
+                        seen, go_on = self.preamble(conn)
+                        self.preambles.append(seen)
+                        if not go_on:
+                            continue
                     # A tuple answers several requests on one connection,
                     # e.g. a proxy's CONNECT then the opening handshake.
                     steps = answer if isinstance(answer, tuple) else (answer,)
                     for step in steps:
+                        if isinstance(step, StartTLS):
+                            # E.g. wss:// through a proxy: TLS in the tunnel.
+                            try:
+                                conn = step.get_context().wrap_socket(conn, server_side=True)
+                            except OSError as exc:
+                                self.preambles.append(["tls failed", type(exc).__name__])
+                                break
+                            continue
                         request = read_until(conn)
                         self.requests.append(request)
                         if step is None:
@@ -543,7 +577,12 @@ class RawServer:
                 if closes:
                     conn.sendall(frame(8, bytes.fromhex(closes[0][5]), mask=False))
                     conn.shutdown(socket.SHUT_WR)
-                    data += read_all(conn, timeout=self.linger)
+                    # Wait for the client to close. Once shut down, a TLS
+                    # socket reads raw records (the client's encrypted
+                    # close_notify): they aren't the client's frames.
+                    rest = read_all(conn, timeout=self.linger)
+                    if not hasattr(conn, "cipher"):
+                        data += rest
                     break
         except OSError:
             pass
@@ -557,6 +596,78 @@ class RawServer:
         except OSError:
             pass
         self.thread.join(10)
+
+
+def _recv_exact(conn, n):
+    data = b""
+    while len(data) < n:
+        chunk = conn.recv(n - len(data))
+        if not chunk:
+            raise EOFError("the client closed the connection")
+        data += chunk
+    return data
+
+
+def _recv_cstring(conn):
+    data = b""
+    while not data.endswith(b"\0"):
+        data += _recv_exact(conn, 1)
+    return data[:-1]
+
+
+def socks_proxy(reply=0, auth=None):
+    """
+    A ``preamble`` for :class:`RawServer`: the server side of a SOCKS 4, 4a or
+    5 handshake, which records what the client asked for, then answers with
+    ``reply`` (0 is success, else a SOCKS 5 error code). With ``auth``, a
+    ``(username, password)`` pair, SOCKS 5 asks for credentials.
+
+    """
+
+    def handshake(conn):
+        conn.settimeout(5)
+        try:
+            version = _recv_exact(conn, 1)[0]
+            if version == 4:
+                command, port = _recv_exact(conn, 1)[0], _recv_exact(conn, 2)
+                address = _recv_exact(conn, 4)
+                user = _recv_cstring(conn)
+                host = address.hex()
+                if address[:3] == b"\0\0\0" and address[3]:
+                    host = _recv_cstring(conn).decode()  # SOCKS 4a
+                status = 0x5A if reply == 0 else 0x5B
+                conn.sendall(bytes([0, status]) + bytes(6))
+                seen = ["socks4", command, host, int.from_bytes(port, "big"), user]
+                return seen, reply == 0
+            methods = list(_recv_exact(conn, _recv_exact(conn, 1)[0]))
+            credentials = None
+            if auth is not None and 2 in methods:
+                conn.sendall(b"\x05\x02")
+                _recv_exact(conn, 1)
+                user = _recv_exact(conn, _recv_exact(conn, 1)[0])
+                password = _recv_exact(conn, _recv_exact(conn, 1)[0])
+                credentials = [user, password]
+                ok = [user.decode(), password.decode()] == list(auth)
+                conn.sendall(b"\x01" + (b"\x00" if ok else b"\x01"))
+                if not ok:
+                    return ["socks5", methods, credentials], False
+            else:
+                conn.sendall(b"\x05\x00")
+            _, command, _, kind = _recv_exact(conn, 4)
+            if kind == 1:
+                host = socket.inet_ntoa(_recv_exact(conn, 4))
+            elif kind == 3:
+                host = _recv_exact(conn, _recv_exact(conn, 1)[0]).decode()
+            else:
+                host = socket.inet_ntop(socket.AF_INET6, _recv_exact(conn, 16))
+            port = int.from_bytes(_recv_exact(conn, 2), "big")
+            conn.sendall(bytes([5, reply, 0, 1]) + bytes(6))
+            seen = ["socks5", methods, credentials, command, kind, host, port]
+            return seen, reply == 0
+        except (OSError, EOFError) as exc:
+            return ["handshake failed", type(exc).__name__], False
+
+    return handshake
 
 
 def upgrade(extra=b"", then=b""):

@@ -31,6 +31,7 @@ DOCUMENTED: dict[str, str] = {
     "sync-connection-send_mixed_fragments": "A close frame between fragments closes normally",
     "cli-run-version": "``python -m websockets --version`` names the active implementation",
     "cli-main-version": "``python -m websockets --version`` names the active implementation",
+    "speedups-apply_mask-arguments": "Argument errors of the compiled ``apply_mask``",
 }
 
 

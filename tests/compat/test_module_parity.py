@@ -111,26 +111,7 @@ INTENTIONAL: dict[str, str] = {
 
 #: Differences that docs/differences.rst lists under "Known differences to
 #: fix": not intended, not fixed yet.
-DOCUMENTED_TO_FIX: dict[str, str] = {
-    "websockets.asyncio.connection.Connection.keepalive": (
-        "keepalive runs on call_later timers started by start_keepalive(), "
-        "not in a keepalive() task"
-    ),
-    **{
-        f"websockets.sync.client.reconnect.{name}": (
-            "reconnect has no open_socket(), enable_tls(), open_connection() "
-            "and process_redirect() hooks"
-        )
-        for name in ["enable_tls", "open_connection", "open_socket", "process_redirect"]
-    },
-    "websockets.sync.server.Server.SHUTDOWN_POLLING_INTERVAL": (
-        "the threading server doesn't poll while shutting down"
-    ),
-    "websockets.utils.apply_mask": (
-        "annotated mask: BytesLike, where 17.4 says bytes | bytearray; both "
-        "accept the same types"
-    ),
-}
+DOCUMENTED_TO_FIX: dict[str, str] = {}
 
 #: Annotations that name the same types with an alias, which normalising
 #: the spelling can't see through.

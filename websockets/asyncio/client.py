@@ -513,12 +513,17 @@ class connect:
     async def __await_impl__(self) -> ClientConnection:
         try:
             if self.open_timeout is None:
-                return await self._connect()
-            # Once per connection, so asyncio.wait_for is affordable here.
-            return await asyncio.wait_for(self._connect(), self.open_timeout)
+                connection = await self._open()
+            else:
+                # Once per connection, so asyncio.wait_for is affordable here.
+                connection = await asyncio.wait_for(self._open(), self.open_timeout)
         except (TimeoutError, asyncio.TimeoutError) as exc:
             # Re-raise exception with an informative error message.
             raise TimeoutError("timed out during opening handshake") from exc
+        # Start keepalive just before the caller resumes: a keepalive() task
+        # runs after the caller's next step, like in websockets.
+        connection.start_keepalive()
+        return connection
 
     async def _connect(self) -> ClientConnection:
         """
@@ -537,6 +542,12 @@ class connect:
             OSError: If the TCP connection fails.
 
         """
+        connection = await self._open()
+        connection.start_keepalive()
+        return connection
+
+    async def _open(self) -> ClientConnection:
+        # _connect() without starting keepalive.
         for _ in range(MAX_REDIRECTS):
             self.connection = await self.create_connection()
             try:
@@ -573,7 +584,6 @@ class connect:
                     raise uri_or_exc from exc
 
             else:
-                self.connection.start_keepalive()
                 return self.connection
         else:
             raise SecurityError(f"more than {MAX_REDIRECTS} redirects")

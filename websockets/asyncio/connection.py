@@ -183,6 +183,9 @@ class Connection(asyncio.BufferedProtocol, asyncio.Protocol):
 
         # Keepalive timer; None when keepalive isn't running.
         self.keepalive_timer: asyncio.TimerHandle | None = None
+        # Task running keepalive() when a subclass overrides it; see
+        # start_keepalive().
+        self.keepalive_task: asyncio.Task[None] | None = None
 
         # Exception raised while reading from the connection, to be chained
         # to ConnectionClosed in order to show why the TCP connection dropped.
@@ -806,10 +809,56 @@ class Connection(asyncio.BufferedProtocol, asyncio.Protocol):
         task, so an idle connection costs one timer handle.
 
         """
-        if self.ping_interval is not None:
-            self.keepalive_timer = self.loop.call_later(
-                self.ping_interval, self._keepalive_ping
-            )
+        if self.ping_interval is None:
+            return
+        if type(self).keepalive is not Connection.keepalive:
+            # A subclass customizes keepalive(), the hook that websockets
+            # runs in a task: run it the same way.
+            self.keepalive_task = self.loop.create_task(self.keepalive())
+            return
+        self.keepalive_timer = self.loop.call_later(
+            self.ping_interval, self._keepalive_ping
+        )
+
+    async def keepalive(self) -> None:
+        """
+        Send a Ping frame and wait for a Pong frame at regular intervals.
+
+        This is the keepalive of websockets, as a coroutine: it runs until
+        the connection closes or a pong times out, which fails the connection
+        with code 1011. :meth:`start_keepalive` runs the same algorithm on
+        timers, without a task, unless a subclass overrides this method.
+
+        """
+        assert self.ping_interval is not None
+        latency = 0.0
+        try:
+            while True:
+                # If self.ping_timeout > latency > self.ping_interval, pings
+                # go out right after the previous pong arrives.
+                await asyncio.sleep(self.ping_interval - latency)
+                pong_received = await self.ping()
+                if self.debug:
+                    self.logger.debug("% sent keepalive ping")
+                if self.ping_timeout is None:
+                    continue
+                try:
+                    latency = await asyncio.wait_for(pong_received, self.ping_timeout)
+                except (TimeoutError, asyncio.TimeoutError):
+                    if self.debug:
+                        self.logger.debug("- timed out waiting for keepalive pong")
+                    async with self.send_context():
+                        self.protocol.fail(
+                            CloseCode.INTERNAL_ERROR, "keepalive ping timeout"
+                        )
+                    return
+                if self.debug:
+                    self.logger.debug("% received keepalive pong")
+        except Exception:
+            # Like websockets: when the connection closes, connection_lost()
+            # cancels the task, so this is an unexpected error, e.g. ping()
+            # on a closed connection when keepalive() runs on its own.
+            self.logger.error("keepalive ping failed", exc_info=True)
 
     def _keepalive_ping(self) -> None:
         # Like websockets' keepalive loop: send a ping; with ping_timeout,
@@ -944,6 +993,9 @@ class Connection(asyncio.BufferedProtocol, asyncio.Protocol):
     def _close_timeout(self) -> None:
         self.close_timer = None
         if not self.connection_lost_waiter.done():
+            # Like websockets, ConnectionClosed exceptions raised from now on
+            # are chained to this one, which says why the connection dropped.
+            self.set_recv_exc(TimeoutError("timed out while closing connection"))
             # websockets doesn't log this; the "< EOF" that follows does.
             self.transport.abort()
 
@@ -1041,6 +1093,9 @@ class Connection(asyncio.BufferedProtocol, asyncio.Protocol):
         if self.keepalive_timer is not None:
             self.keepalive_timer.cancel()
             self.keepalive_timer = None
+        if self.keepalive_task is not None:
+            self.keepalive_task.cancel()
+            self.keepalive_task = None
         if self.close_timer is not None:
             self.close_timer.cancel()
             self.close_timer = None

@@ -15,10 +15,10 @@ from collections.abc import Awaitable, Callable, Generator, Sequence
 from typing import Any, NamedTuple, cast
 
 from .. import extensions, frames
+from .._accel import apply_mask as apply_mask
 from ..exceptions import PayloadTooBig as PayloadTooBig, ProtocolError as ProtocolError
 from ..frames import Close
 from ..typing import BytesLike, DataLike
-from ..utils import apply_mask as apply_mask
 
 
 __all__ = [

@@ -6,6 +6,7 @@ Threading implementation of a WebSocket client: :func:`connect`,
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import ssl as ssl_module
@@ -123,9 +124,9 @@ class ClientConnection(Connection):
     ) -> None:
         self.protocol: ClientProtocol
         self.response_rcvd = threading.Event()
-        # Warn about connect() used without a context manager only once, and
-        # only when connect() didn't get an explicit legacy flag.
-        self.legacy_warning = False
+        # Warn about a connection used without a context manager, once.
+        # connect(..., legacy=True) and entering the connection clear it.
+        self.pending_legacy_warning = True
         super().__init__(
             sock,
             protocol,
@@ -137,12 +138,12 @@ class ClientConnection(Connection):
 
     def __enter__(self) -> ClientConnection:
         # Using the connection as a context manager is the supported way.
-        self.legacy_warning = False
+        self.pending_legacy_warning = False
         return self
 
     def maybe_raise_legacy_warning(self) -> None:
-        if self.legacy_warning:
-            self.legacy_warning = False
+        if self.pending_legacy_warning:
+            self.pending_legacy_warning = False
             warnings.warn(LEGACY_WARNING, DeprecationWarning, stacklevel=3)
 
     def handshake(
@@ -445,136 +446,6 @@ class SSLSSLSocket:
 # Connecting
 
 
-def _open_connection(
-    ws_uri: WebSocketURI,
-    *,
-    deadline: Deadline,
-    sock: socket.socket | None,
-    ssl: ssl_module.SSLContext | None,
-    server_hostname: str | None,
-    origin: Origin | None,
-    extensions: Sequence[ClientExtensionFactory] | None,
-    subprotocols: Sequence[Subprotocol] | None,
-    additional_headers: HeadersLike | None,
-    user_agent_header: str | None,
-    proxy: str | Literal[True] | None,
-    proxy_ssl: ssl_module.SSLContext | None,
-    proxy_server_hostname: str | None,
-    ping_interval: float | None,
-    ping_timeout: float | None,
-    close_timeout: float | None,
-    max_size: int | None | tuple[int | None, int | None],
-    max_queue: int | None | tuple[int | None, int | None],
-    logger: LoggerLike | None,
-    create_connection: type[ClientConnection],
-    unix: bool,
-    path: PathLike | None,
-    kwargs: dict[str, Any],
-) -> ClientConnection:
-    if not ws_uri.secure and ssl is not None:
-        raise ValueError("ssl argument is incompatible with a ws:// URI")
-
-    # Proxies don't apply to preexisting sockets and to Unix sockets.
-    if unix or sock is not None:
-        proxy = None
-    elif proxy is True:
-        proxy = get_proxy(ws_uri)
-
-    # Connect the socket.
-    sock_owned = sock is None
-    try:
-        if sock is None:
-            if unix:
-                sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                sock.settimeout(deadline.timeout())
-                assert path is not None  # mypy cannot figure this out
-                sock.connect(os.fspath(path))
-            elif proxy is not None:
-                proxy_parsed = parse_proxy(proxy)
-                if proxy_parsed.scheme[:5] == "socks":
-                    sock = connect_socks_proxy(proxy_parsed, ws_uri, deadline, **kwargs)
-                elif proxy_parsed.scheme[:4] == "http":
-                    if proxy_ssl is not None and proxy_parsed.scheme != "https":
-                        raise ValueError(
-                            "proxy_ssl argument is incompatible with an http:// proxy"
-                        )
-                    sock = connect_http_proxy(
-                        proxy_parsed,
-                        ws_uri,
-                        deadline,
-                        user_agent_header=user_agent_header,
-                        ssl=proxy_ssl,
-                        server_hostname=proxy_server_hostname,
-                        **kwargs,
-                    )
-                else:  # pragma: no cover
-                    raise AssertionError("parse_proxy returned unsupported proxy")
-            else:
-                kwargs.setdefault("timeout", deadline.timeout())
-                sock = socket.create_connection((ws_uri.host, ws_uri.port), **kwargs)
-            sock.settimeout(None)
-
-        # Disable Nagle algorithm: messages are written in one call each.
-        if not unix and sock.family in (socket.AF_INET, socket.AF_INET6):
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, True)
-
-        # Initialize TLS wrapper and perform TLS handshake.
-        if ws_uri.secure:
-            if ssl is None:
-                ssl = ssl_module.create_default_context()
-            if server_hostname is None:
-                server_hostname = ws_uri.host
-            sock.settimeout(deadline.timeout())
-            if isinstance(sock, ssl_module.SSLSocket):
-                # Through an https:// proxy: TLS to the server inside TLS to
-                # the proxy, which the ssl module can't do with sockets.
-                sock = cast(
-                    socket.socket,
-                    SSLSSLSocket(sock, ssl, server_hostname=server_hostname),
-                )
-            else:
-                sock = ssl.wrap_socket(sock, server_hostname=server_hostname)
-            sock.settimeout(None)
-
-        # Initialize WebSocket protocol.
-        protocol = ClientProtocol(
-            ws_uri,
-            origin=origin,
-            extensions=extensions,
-            subprotocols=subprotocols,
-            max_size=max_size,
-            logger=logger,
-        )
-
-        # Initialize WebSocket connection.
-        connection = create_connection(
-            sock,
-            protocol,
-            ping_interval=ping_interval,
-            ping_timeout=ping_timeout,
-            close_timeout=close_timeout,
-            max_queue=max_queue,
-        )
-    except Exception:
-        if sock is not None and sock_owned:
-            sock.close()
-        raise
-
-    try:
-        connection.handshake(
-            additional_headers,
-            user_agent_header,
-            deadline.timeout(),
-        )
-    except Exception:
-        connection.close_socket()
-        connection.recv_events_thread.join()
-        raise
-
-    connection.start_keepalive()
-    return connection
-
-
 def connect(
     uri: str,
     *,
@@ -698,126 +569,36 @@ def connect(
         TimeoutError: If the opening handshake times out.
 
     """
+    client = reconnect(
+        uri,
+        sock=sock,
+        ssl=ssl,
+        server_hostname=server_hostname,
+        origin=origin,
+        extensions=extensions,
+        subprotocols=subprotocols,
+        compression=compression,
+        additional_headers=additional_headers,
+        user_agent_header=user_agent_header,
+        proxy=proxy,
+        proxy_ssl=proxy_ssl,
+        proxy_server_hostname=proxy_server_hostname,
+        open_timeout=open_timeout,
+        ping_interval=ping_interval,
+        ping_timeout=ping_timeout,
+        close_timeout=close_timeout,
+        max_size=max_size,
+        max_queue=max_queue,
+        logger=logger,
+        create_connection=create_connection,
+        **kwargs,
+    )
     if legacy is False:
-        return reconnect(
-            uri,
-            sock=sock,
-            ssl=ssl,
-            server_hostname=server_hostname,
-            origin=origin,
-            extensions=extensions,
-            subprotocols=subprotocols,
-            compression=compression,
-            additional_headers=additional_headers,
-            user_agent_header=user_agent_header,
-            proxy=proxy,
-            proxy_ssl=proxy_ssl,
-            proxy_server_hostname=proxy_server_hostname,
-            open_timeout=open_timeout,
-            ping_interval=ping_interval,
-            ping_timeout=ping_timeout,
-            close_timeout=close_timeout,
-            max_size=max_size,
-            max_queue=max_queue,
-            logger=logger,
-            create_connection=create_connection,
-            **kwargs,
-        )
-
-    # Process parameters
-
-    # Backwards compatibility: ssl used to be called ssl_context.
-    if ssl is None and "ssl_context" in kwargs:
-        ssl = kwargs.pop("ssl_context")
-        warnings.warn(  # deprecated in 13.0 - 2024-08-20
-            "ssl_context was renamed to ssl",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-
-    ws_uri = parse_uri(uri)
-    if not ws_uri.secure and ssl is not None:
-        raise ValueError("ssl argument is incompatible with a ws:// URI")
-
-    # Private APIs for unix_connect()
-    unix: bool = kwargs.pop("unix", False)
-    path: PathLike | None = kwargs.pop("path", None)
-
-    if unix:
-        if path is None and sock is None:
-            raise ValueError("missing path argument")
-        elif path is not None and sock is not None:
-            raise ValueError("path is incompatible with sock")
-
-    if subprotocols is not None:
-        validate_subprotocols(subprotocols)
-
-    if compression == "deflate":
-        extensions = enable_client_permessage_deflate(extensions)
-    elif compression is not None:
-        raise ValueError(f"unsupported compression: {compression}")
-
-    if create_connection is None:
-        create_connection = ClientConnection
-
-    deadline = Deadline(open_timeout)
-
-    for _ in range(MAX_REDIRECTS):
-        try:
-            connection = _open_connection(
-                ws_uri,
-                deadline=deadline,
-                sock=sock,
-                ssl=ssl,
-                server_hostname=server_hostname,
-                origin=origin,
-                extensions=extensions,
-                subprotocols=subprotocols,
-                additional_headers=additional_headers,
-                user_agent_header=user_agent_header,
-                proxy=proxy,
-                proxy_ssl=proxy_ssl,
-                proxy_server_hostname=proxy_server_hostname,
-                ping_interval=ping_interval,
-                ping_timeout=ping_timeout,
-                close_timeout=close_timeout,
-                max_size=max_size,
-                max_queue=max_queue,
-                logger=logger,
-                create_connection=create_connection,
-                unix=unix,
-                path=path,
-                kwargs=dict(kwargs),
-            )
-        except Exception as exc:
-            uri_or_exc = _redirect_target(
-                uri,
-                exc,
-                preexisting_socket=sock is not None,
-                unix=unix,
-                # socket.create_connection() takes no host or port here.
-                explicit_host_or_port=False,
-            )
-            # Response isn't a valid redirect; raise the exception.
-            if uri_or_exc is exc:
-                raise
-            if not isinstance(uri_or_exc, str):
-                raise uri_or_exc from exc
-            # Response is a valid redirect; follow it.
-            new_ws_uri = parse_uri(uri_or_exc)
-            if _is_cross_origin(ws_uri, new_ws_uri):
-                # Don't hand the credentials to another origin.
-                additional_headers = _strip_credentials(additional_headers)
-            if new_ws_uri.secure and not ws_uri.secure and ssl is None:
-                ssl = ssl_module.create_default_context()
-            elif not new_ws_uri.secure:
-                ssl = None
-            uri, ws_uri = uri_or_exc, new_ws_uri
-            continue
-        connection.legacy_warning = legacy is None
-        return connection
-
-    raise SecurityError(f"more than {MAX_REDIRECTS} redirects")
+        return client
+    connection = client.connect()
+    if legacy:
+        connection.pending_legacy_warning = False
+    return connection
 
 
 def unix_connect(
@@ -924,44 +705,226 @@ class reconnect:
         create_connection: type[ClientConnection] | None = None,
         **kwargs: Any,
     ) -> None:
+        # Backwards compatibility: ssl used to be called ssl_context.
+        if ssl is None and "ssl_context" in kwargs:
+            ssl = kwargs.pop("ssl_context")
+            warnings.warn(  # deprecated in 13.0 - 2024-08-20
+                "ssl_context was renamed to ssl",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+
+        ws_uri = parse_uri(uri)
+        if not ws_uri.secure and ssl is not None:
+            raise ValueError("ssl argument is incompatible with a ws:// URI")
+
+        # Private APIs for unix_connect(); they stay in open_socket_kwargs.
+        if kwargs.get("unix", False):
+            if kwargs.get("path") is None and sock is None:
+                raise ValueError("missing path argument")
+            elif kwargs.get("path") is not None and sock is not None:
+                raise ValueError("path is incompatible with sock")
+
+        if subprotocols is not None:
+            validate_subprotocols(subprotocols)
+
+        if compression == "deflate":
+            extensions = enable_client_permessage_deflate(extensions)
+        elif compression is not None:
+            raise ValueError(f"unsupported compression: {compression}")
+
+        if create_connection is None:
+            create_connection = ClientConnection
+
+        if logger is None:
+            logger = logging.getLogger("websockets.client")
+
+        # The same attributes as websockets' reconnect, for subclasses that
+        # override the hooks below.
         self.uri = uri
+        self.ws_uri = ws_uri
+        self.sock = sock
+        self.ssl = ssl
+        self.server_hostname = server_hostname
+        self.additional_headers = additional_headers
+        self.user_agent_header = user_agent_header
+        self.proxy = proxy
+        self.proxy_ssl = proxy_ssl
+        self.proxy_server_hostname = proxy_server_hostname
         self.process_exception = process_exception
+        self.open_timeout = open_timeout
         self.reconnect_delays = reconnect_delays
-        self.logger = logger
-        self.connection: ClientConnection | None = None
-        self.kwargs: dict[str, Any] = dict(
-            sock=sock,
-            ssl=ssl,
-            server_hostname=server_hostname,
+        self.logger: LoggerLike = logger
+        self.create_connection = create_connection
+        self.open_socket_kwargs = kwargs
+        self.protocol_kwargs: dict[str, Any] = dict(
             origin=origin,
             extensions=extensions,
             subprotocols=subprotocols,
-            compression=compression,
-            additional_headers=additional_headers,
-            user_agent_header=user_agent_header,
-            proxy=proxy,
-            proxy_ssl=proxy_ssl,
-            proxy_server_hostname=proxy_server_hostname,
-            open_timeout=open_timeout,
+            max_size=max_size,
+            logger=logger,
+        )
+        self.connection_kwargs: dict[str, Any] = dict(
             ping_interval=ping_interval,
             ping_timeout=ping_timeout,
             close_timeout=close_timeout,
-            max_size=max_size,
             max_queue=max_queue,
-            logger=logger,
-            create_connection=create_connection,
-            **kwargs,
+        )
+
+    def open_socket(self, deadline: Deadline) -> socket.socket:
+        """Open a TCP or Unix connection to the server, possibly through a proxy."""
+        kwargs = dict(self.open_socket_kwargs)
+        unix: bool = kwargs.pop("unix", False)
+        path: PathLike | None = kwargs.pop("path", None)
+
+        if self.sock is not None:
+            return self.sock
+
+        if unix:
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                sock.settimeout(deadline.timeout())
+                assert path is not None  # checked in __init__
+                sock.connect(os.fspath(path))
+                sock.settimeout(None)
+            except BaseException:
+                sock.close()
+                raise
+            return sock
+
+        proxy = self.proxy
+        if proxy is True:
+            proxy = get_proxy(self.ws_uri)
+
+        if proxy is None:
+            kwargs.setdefault("timeout", deadline.timeout())
+            sock = socket.create_connection(
+                (self.ws_uri.host, self.ws_uri.port), **kwargs
+            )
+        else:
+            proxy_parsed = parse_proxy(proxy)
+            if proxy_parsed.scheme[:5] == "socks":
+                sock = connect_socks_proxy(
+                    proxy_parsed, self.ws_uri, deadline, **kwargs
+                )
+            elif proxy_parsed.scheme[:4] == "http":
+                if self.proxy_ssl is not None and proxy_parsed.scheme != "https":
+                    raise ValueError(
+                        "proxy_ssl argument is incompatible with an http:// proxy"
+                    )
+                sock = connect_http_proxy(
+                    proxy_parsed,
+                    self.ws_uri,
+                    deadline,
+                    user_agent_header=self.user_agent_header,
+                    ssl=self.proxy_ssl,
+                    server_hostname=self.proxy_server_hostname,
+                    **kwargs,
+                )
+            else:  # pragma: no cover
+                raise AssertionError("parse_proxy returned unsupported proxy")
+        sock.settimeout(None)
+        return sock
+
+    def enable_tls(self, sock: socket.socket, deadline: Deadline) -> socket.socket:
+        """Enable TLS on the connection."""
+        ssl = self.ssl
+        if ssl is None:
+            ssl = ssl_module.create_default_context()
+        server_hostname = self.server_hostname
+        if server_hostname is None:
+            server_hostname = self.ws_uri.host
+        sock.settimeout(deadline.timeout())
+        if isinstance(sock, ssl_module.SSLSocket):
+            # Through an https:// proxy: TLS to the server inside TLS to the
+            # proxy, which the ssl module can't do with sockets.
+            sock = cast(
+                socket.socket,
+                SSLSSLSocket(sock, ssl, server_hostname=server_hostname),
+            )
+        else:
+            sock = ssl.wrap_socket(sock, server_hostname=server_hostname)
+        sock.settimeout(None)
+        return sock
+
+    def open_connection(self, deadline: Deadline) -> ClientConnection:
+        """Create a WebSocket connection."""
+        sock = self.open_socket(deadline)
+        try:
+            # Disable Nagle algorithm: messages are written in one call each.
+            if sock.family in (socket.AF_INET, socket.AF_INET6):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, True)
+
+            if self.ws_uri.secure:
+                sock = self.enable_tls(sock, deadline)
+
+            protocol = ClientProtocol(self.ws_uri, **self.protocol_kwargs)
+            connection = self.create_connection(
+                sock, protocol, **self.connection_kwargs
+            )
+        except Exception:
+            # A socket received from the caller stays the caller's.
+            if self.sock is None:
+                sock.close()
+            raise
+
+        try:
+            connection.handshake(
+                self.additional_headers,
+                self.user_agent_header,
+                deadline.timeout(),
+            )
+        except Exception:
+            connection.close_socket()
+            connection.recv_events_thread.join()
+            raise
+        return connection
+
+    def process_redirect(self, exc: Exception) -> Exception | str:
+        """
+        Determine whether a connection error is a redirect that can be followed.
+
+        Return the new URI if it's a valid redirect. Else, return an exception.
+
+        """
+        return _redirect_target(
+            self.uri,
+            exc,
+            preexisting_socket=self.sock is not None,
+            unix=self.open_socket_kwargs.get("unix", False),
+            # socket.create_connection() takes no host or port here.
+            explicit_host_or_port=False,
         )
 
     def connect(self) -> ClientConnection:
-        """Open one connection with the stored arguments."""
-        connection = connect(self.uri, legacy=True, **self.kwargs)
-        assert isinstance(connection, ClientConnection)
-        return connection
+        """Connect to a WebSocket server, following redirects."""
+        deadline = Deadline(self.open_timeout)
+        for _ in range(MAX_REDIRECTS):
+            try:
+                connection = self.open_connection(deadline)
+            except Exception as exc:
+                uri_or_exc = self.process_redirect(exc)
+                # Response isn't a valid redirect; raise the exception.
+                if uri_or_exc is exc:
+                    raise
+                if not isinstance(uri_or_exc, str):
+                    raise uri_or_exc from exc
+                # Response is a valid redirect; follow it.
+                new_ws_uri = parse_uri(uri_or_exc)
+                if _is_cross_origin(self.ws_uri, new_ws_uri):
+                    # Don't hand the credentials to another origin.
+                    self.additional_headers = _strip_credentials(
+                        self.additional_headers
+                    )
+                self.uri, self.ws_uri = uri_or_exc, new_ws_uri
+                continue
+            connection.start_keepalive()
+            return connection
+        raise SecurityError(f"more than {MAX_REDIRECTS} redirects")
 
     def __enter__(self) -> ClientConnection:
         self.connection = self.connect()
-        return self.connection
+        return self.connection.__enter__()
 
     def __exit__(
         self,
@@ -973,11 +936,7 @@ class reconnect:
         self.connection.__exit__(exc_type, exc_value, exc_traceback)
 
     def __iter__(self) -> Iterator[ClientConnection]:
-        import logging
-
         logger = self.logger
-        if logger is None:
-            logger = logging.getLogger("websockets.client")
         delays: Generator[float] | None = None
         while True:
             try:

@@ -880,9 +880,10 @@ class Connection:
                         break
                     if self.debug and self.protocol.state is OPEN:
                         self.logger.debug("% received keepalive pong")
-        except ConnectionClosed:
-            pass
         except Exception:
+            # Including ConnectionClosedError from send_context() when the
+            # closing handshake times out after a pong timeout: websockets
+            # logs it too.
             self.logger.error("keepalive ping failed", exc_info=True)
 
     def start_keepalive(self) -> None:

@@ -259,6 +259,10 @@ class Server:
 
     """
 
+    #: How often, in seconds, :meth:`serve_forever` checks whether
+    #: :meth:`shutdown` was called, where no pipe can wake it up (Windows).
+    SHUTDOWN_POLLING_INTERVAL = 0.1
+
     def __init__(
         self,
         sock: socket.socket,
@@ -339,8 +343,13 @@ class Server:
             poller.register(self.shutdown_watcher, selectors.EVENT_READ)
 
         try:
+            # With the shutdown pipe, shutdown() wakes select() up at once;
+            # without it, select() returns regularly to check self.serving.
+            timeout = (
+                None if sys.platform != "win32" else self.SHUTDOWN_POLLING_INTERVAL
+            )
             while self.serving:
-                poller.select()
+                poller.select(timeout)
                 if not self.serving:
                     break
                 try:

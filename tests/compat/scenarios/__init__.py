@@ -11,7 +11,18 @@ the two records must be equal.
 
 from __future__ import annotations
 
-from . import behaviours, cli, clients, connection, legacy, sansio, servers
+from . import (
+    behaviours,
+    cli,
+    clients,
+    connection,
+    hooks,
+    legacy,
+    proxies,
+    routers,
+    sansio,
+    servers,
+)
 
 
 __all__ = ["SCENARIOS"]
@@ -25,6 +36,9 @@ for _module in (
     cli,
     legacy,
     behaviours,
+    proxies,
+    routers,
+    hooks,
 ):
     for _name, _source in _module.SCENARIOS.items():
         assert _name not in SCENARIOS, f"duplicate scenario {_name}"

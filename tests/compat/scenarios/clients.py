@@ -43,6 +43,8 @@ arun(main())
 srv.join()
 rec("requests", [head(r) for r in srv.requests])
 rec("after", [parse_frames(a) for a in srv.after])
+if srv.preambles:
+    rec("preambles", srv.preambles)
 rec_logs()
 """
 )
@@ -63,6 +65,8 @@ except Exception as exc:
 srv.join()
 rec("requests", [head(r) for r in srv.requests])
 rec("after", [parse_frames(a) for a in srv.after])
+if srv.preambles:
+    rec("preambles", srv.preambles)
 rec_logs()
 """
 )
@@ -385,6 +389,8 @@ async def main():
 arun(main())
 srv.join()
 rec("after", [parse_frames(a) for a in srv.after])
+if srv.preambles:
+    rec("preambles", srv.preambles)
 rec_logs()
 """
 )

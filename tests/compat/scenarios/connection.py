@@ -53,7 +53,7 @@ capture_logs()
 SERVER = {{}}
 def srec(key, value):
     SERVER[key] = norm(value)
-from websockets.sync.server import serve, unix_serve
+from websockets.sync.server import serve, unix_serve, broadcast
 from websockets.sync.client import connect, unix_connect
 from websockets.exceptions import ConnectionClosed, ConnectionClosedOK, ConcurrencyError
 {setup}
@@ -278,6 +278,29 @@ CASES = {
         ", max_size=50",
         "",
     ),
+    "broadcast": (
+        "AW ws.send('hello')\n" + WAIT,
+        "rec('first', AW ws.recv())\nfor conn in server.connections:\n"
+        "    broadcast([conn], 'to all')\n    broadcast([conn], b'bytes')\n"
+        "    broadcast([conn], 'as binary', text=False)\n"
+        "for i in range(3):\n    rec('broadcast', AW ws.recv())",
+        "",
+        "",
+    ),
+    "broadcast_closed_connection": (
+        "AW ws.close()",
+        "AW ws.wait_closed()\nfor conn in list(server.connections) or [ws]:\n"
+        "    broadcast([ws], 'late')\ntry:\n    broadcast([ws], 'late', raise_exceptions=True)\n"
+        "except Exception as exc:\n    rec('exc', [type(exc).__name__, [describe(e) for e in exc.exceptions]])",
+        "",
+        "",
+    ),
+    "broadcast_wrong_type": (
+        WAIT,
+        "try:\n    broadcast([ws], 42)\nexcept Exception as exc:\n    rec('exc', describe(exc))",
+        "",
+        "",
+    ),
 }
 
 ASYNCIO_ONLY = {
@@ -313,29 +336,6 @@ ASYNCIO_ONLY = {
         WAIT,
         "waiter = AW ws.ping()\nlatency = AW asyncio.wait_for(waiter, 5)\n"
         "rec('latency', type(latency).__name__)",
-        "",
-        "",
-    ),
-    "broadcast": (
-        "AW ws.send('hello')\n" + WAIT,
-        "rec('first', AW ws.recv())\nfor conn in server.connections:\n"
-        "    broadcast([conn], 'to all')\n    broadcast([conn], b'bytes')\n"
-        "    broadcast([conn], 'as binary', text=False)\n"
-        "for i in range(3):\n    rec('broadcast', AW ws.recv())",
-        "",
-        "",
-    ),
-    "broadcast_closed_connection": (
-        "AW ws.close()",
-        "AW ws.wait_closed()\nfor conn in list(server.connections) or [ws]:\n"
-        "    broadcast([ws], 'late')\ntry:\n    broadcast([ws], 'late', raise_exceptions=True)\n"
-        "except Exception as exc:\n    rec('exc', [type(exc).__name__, [describe(e) for e in exc.exceptions]])",
-        "",
-        "",
-    ),
-    "broadcast_wrong_type": (
-        WAIT,
-        "try:\n    broadcast([ws], 42)\nexcept Exception as exc:\n    rec('exc', describe(exc))",
         "",
         "",
     ),
