@@ -207,9 +207,7 @@ async def test_sni_follows_server_hostname(tls_implementation, certs, client_ssl
 async def test_server_bounds_handshake_with_open_timeout(
     tls_implementation, server_ssl
 ):
-    async with serve(
-        echo, "127.0.0.1", 0, ssl=server_ssl, open_timeout=0.2
-    ) as server:
+    async with serve(echo, "127.0.0.1", 0, ssl=server_ssl, open_timeout=0.2) as server:
         port = server.sockets[0].getsockname()[1]
         # A client that opens a TCP connection and never speaks TLS.
         reader, writer = await asyncio.open_connection("127.0.0.1", port)

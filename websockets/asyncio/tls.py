@@ -30,7 +30,7 @@ from __future__ import annotations
 import asyncio
 import os
 import ssl
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
 
 __all__ = [
@@ -62,6 +62,8 @@ environment variable. Other event loops, such as uvloop, always use their
 own TLS.
 
 """
+
+P = TypeVar("P", bound=asyncio.BaseProtocol)
 
 # asyncio's defaults for the TLS handshake and shutdown timeouts.
 HANDSHAKE_TIMEOUT = 60.0
@@ -412,7 +414,9 @@ class TLSProtocol(asyncio.Protocol):
         if self.app_paused:
             self.app_paused = False
             self.raw.resume_reading()
-            if self.state == WRAPPED and (self.incoming.pending or self.sslobj.pending()):
+            if self.state == WRAPPED and (
+                self.incoming.pending or self.sslobj.pending()
+            ):
                 # Deliver plaintext that waited, outside of the caller.
                 self.loop.call_soon(self._resume_read)
 
@@ -520,11 +524,11 @@ class TLSProtocol(asyncio.Protocol):
 
 async def open_connection(
     loop: asyncio.AbstractEventLoop,
-    factory: Callable[[], asyncio.BaseProtocol],
+    factory: Callable[[], P],
     *,
     unix: bool = False,
     **kwargs: Any,
-) -> asyncio.BaseProtocol:
+) -> P:
     """
     Open a TCP or Unix connection with TLS run by this module.
 
@@ -555,8 +559,9 @@ async def open_connection(
         context = ssl.create_default_context()
         if not server_hostname:
             context.check_hostname = False
+    app = factory()
     tls = TLSProtocol(
-        factory(),
+        app,
         context,
         server_side=False,
         # An empty server_hostname disables SNI and hostname checks.
@@ -576,7 +581,7 @@ async def open_connection(
             tls.state = CLOSED
             tls.raw.abort()
         raise
-    return tls.app
+    return app
 
 
 def server_factory(
