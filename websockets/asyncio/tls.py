@@ -30,7 +30,7 @@ from __future__ import annotations
 import asyncio
 import os
 import ssl
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, TypeVar, cast
 
 
 __all__ = [
@@ -559,20 +559,22 @@ async def open_connection(
         context = ssl.create_default_context()
         if not server_hostname:
             context.check_hostname = False
-    app = factory()
-    tls = TLSProtocol(
-        app,
-        context,
-        server_side=False,
-        # An empty server_hostname disables SNI and hostname checks.
-        server_hostname=server_hostname or None,
-        handshake_timeout=handshake_timeout,
-        shutdown_timeout=shutdown_timeout,
-    )
+    def tls_factory() -> TLSProtocol:
+        # Create the connection once TCP is connected, like asyncio.
+        return TLSProtocol(
+            factory(),
+            context,
+            server_side=False,
+            # An empty server_hostname disables SNI and hostname checks.
+            server_hostname=server_hostname or None,
+            handshake_timeout=handshake_timeout,
+            shutdown_timeout=shutdown_timeout,
+        )
+
     if unix:
-        await loop.create_unix_connection(lambda: tls, **kwargs)
+        _, tls = await loop.create_unix_connection(tls_factory, **kwargs)
     else:
-        await loop.create_connection(lambda: tls, **kwargs)
+        _, tls = await loop.create_connection(tls_factory, **kwargs)
     try:
         await tls.handshake_done
     except BaseException:
@@ -581,7 +583,7 @@ async def open_connection(
             tls.state = CLOSED
             tls.raw.abort()
         raise
-    return app
+    return cast(P, tls.app)
 
 
 def server_factory(
