@@ -17,6 +17,7 @@ import sys
 import textwrap
 
 import pytest
+from asyncio_utils import runs_tls
 
 import websockets.asyncio.tls as tls_module
 from websockets.asyncio.client import connect, unix_connect
@@ -27,19 +28,8 @@ from websockets.exceptions import ConnectionClosedError, ConnectionClosedOK
 DEADLINE = 10
 
 
-@pytest.fixture(params=["asyncio", "builtin"])
-def tls_implementation(request, monkeypatch):
-    monkeypatch.setattr(tls_module, "TLS_IMPLEMENTATION", request.param)
-    return request.param
-
-
 def uri_of(server, host="localhost"):
     return f"wss://{host}:{server.sockets[0].getsockname()[1]}/"
-
-
-def expected_transport(connection, implementation):
-    is_builtin = isinstance(connection.transport, tls_module.TLSTransport)
-    return is_builtin == (implementation == "builtin")
 
 
 async def echo(ws):
@@ -63,8 +53,8 @@ async def test_client_and_server_exchange_messages(
                 assert await ws.recv() == "hello"
                 await ws.send(b"\x00\xff" * 100)
                 assert await ws.recv() == b"\x00\xff" * 100
-                assert expected_transport(ws, tls_implementation)
-                assert expected_transport(server_connections[0], tls_implementation)
+                assert runs_tls(ws, tls_implementation)
+                assert runs_tls(server_connections[0], tls_implementation)
     assert ws.close_code == 1000
 
 
@@ -79,7 +69,7 @@ async def test_unix_client_and_server(
             async with unix_connect(path, ssl=client_ssl) as ws:
                 await ws.send("over a Unix socket")
                 assert await ws.recv() == "over a Unix socket"
-                assert expected_transport(ws, tls_implementation)
+                assert runs_tls(ws, tls_implementation)
 
 
 async def test_bad_certificate_raises_verification_error(

@@ -59,7 +59,7 @@ from ..streams import StreamReader as StreamReader
 from ..typing import LoggerLike, Origin, PathLike as PathLike, Subprotocol
 from ..uri import WebSocketURI, parse_uri
 from .connection import Connection
-from .tls import open_connection as open_tls_connection, use_builtin_tls
+from .tls import open_connection as open_tls_connection, start_tls, use_builtin_tls
 
 
 if TYPE_CHECKING:
@@ -472,7 +472,12 @@ class connect:
                     import ssl as ssl_module
 
                     ssl = ssl_module.create_default_context()
-                if ssl is not None:
+                if use_builtin_tls(loop, ssl):
+                    # TLS inside the connection; it calls connection_made().
+                    await start_tls(
+                        transport, connection, ssl, leftover=leftover, **kwargs
+                    )
+                elif ssl is not None:
                     # start_tls resumes reading once the TLS layer is ready.
                     new_transport = await loop.start_tls(
                         transport, connection, ssl, **kwargs

@@ -39,6 +39,7 @@ __all__ = [
     "TLSTransport",
     "open_connection",
     "server_factory",
+    "start_tls",
     "use_builtin_tls",
 ]
 
@@ -559,6 +560,7 @@ async def open_connection(
         context = ssl.create_default_context()
         if not server_hostname:
             context.check_hostname = False
+
     def tls_factory() -> TLSProtocol:
         # Create the connection once TCP is connected, like asyncio.
         return TLSProtocol(
@@ -611,3 +613,44 @@ def server_factory(
         )
 
     return tls_factory
+
+
+async def start_tls(
+    transport: asyncio.Transport,
+    app: asyncio.BaseProtocol,
+    context: ssl.SSLContext,
+    *,
+    leftover: bytes = b"",
+    server_hostname: str | None = None,
+    ssl_handshake_timeout: float | None = None,
+    ssl_shutdown_timeout: float | None = None,
+) -> None:
+    """
+    Run TLS over an open transport, e.g. a tunnel through an HTTP proxy, as
+    a client, like :meth:`~asyncio.loop.start_tls`.
+
+    ``transport`` must be paused; ``leftover`` holds bytes that it already
+    received. The connection's ``connection_made()`` is called once the TLS
+    handshake completes.
+
+    """
+    tls = TLSProtocol(
+        app,
+        context,
+        server_side=False,
+        server_hostname=server_hostname or None,
+        handshake_timeout=ssl_handshake_timeout,
+        shutdown_timeout=ssl_shutdown_timeout,
+    )
+    transport.set_protocol(tls)
+    tls.connection_made(transport)
+    if leftover:
+        tls.data_received(leftover)
+    transport.resume_reading()
+    try:
+        await tls.handshake_done
+    except BaseException:
+        if tls.state == HANDSHAKE:
+            tls.state = CLOSED
+            transport.abort()
+        raise
