@@ -361,7 +361,11 @@ class TLSProtocol(asyncio.Protocol):
                         self._eof()
                         return
                     buffer_updated(nbytes)
-                    if self.app_paused or not (incoming.pending or sslobj.pending()):
+                    if (
+                        self.app_paused
+                        or self.state != WRAPPED
+                        or not (incoming.pending or sslobj.pending())
+                    ):
                         break
             else:
                 data_received = app.data_received  # type: ignore[attr-defined]
@@ -371,7 +375,11 @@ class TLSProtocol(asyncio.Protocol):
                         self._eof()
                         return
                     data_received(data)
-                    if self.app_paused or not (incoming.pending or sslobj.pending()):
+                    if (
+                        self.app_paused
+                        or self.state != WRAPPED
+                        or not (incoming.pending or sslobj.pending())
+                    ):
                         break
         except ssl.SSLWantReadError:
             pass
