@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import os
 import ssl
+import threading
 from typing import Any, Callable, TypeVar, cast
 
 
@@ -74,6 +75,18 @@ SHUTDOWN_TIMEOUT = 30.0
 # this size: a memory BIO keeps the largest size it ever held for the rest of
 # the connection, so this bounds what a connection keeps after large messages.
 CHUNK_SIZE = 64 * 1024
+
+_thread_local = threading.local()
+
+
+def shared_read_buffer() -> memoryview:
+    """Return the read buffer of the TLS connections of this thread."""
+    try:
+        buffer: memoryview = _thread_local.read_buffer
+    except AttributeError:
+        buffer = _thread_local.read_buffer = memoryview(bytearray(CHUNK_SIZE))
+    return buffer
+
 
 # States of TLSProtocol.
 HANDSHAKE, WRAPPED, SHUTDOWN, CLOSED = range(4)
@@ -193,7 +206,7 @@ class TLSTransport(asyncio.Transport):
         self._raw.set_write_buffer_limits(high, low)
 
 
-class TLSProtocol(asyncio.Protocol):
+class TLSProtocol(asyncio.BufferedProtocol):
     """
     Protocol of the TCP transport, running TLS for one connection.
 
@@ -223,6 +236,7 @@ class TLSProtocol(asyncio.Protocol):
     ) -> None:
         self.loop = asyncio.get_running_loop()
         self.context = context
+        self.read_buffer = shared_read_buffer()
         self.incoming = ssl.MemoryBIO()
         self.outgoing = ssl.MemoryBIO()
         self.sslobj = context.wrap_bio(
@@ -315,13 +329,23 @@ class TLSProtocol(asyncio.Protocol):
 
     # Reading
 
-    def data_received(self, data: bytes) -> None:
-        if self.state == WRAPPED and len(data) <= CHUNK_SIZE:
-            # Fast path: one small read on an open connection.
-            self.incoming.write(data)
+    def get_buffer(self, sizehint: int) -> memoryview:
+        # All the connections of a thread read into one buffer, since
+        # buffer_updated() moves the bytes into the BIO at once: a buffer
+        # per connection would cost memory, and reading into a new bytes
+        # object, as asyncio.Protocol does, allocates 256 KiB per read.
+        return self.read_buffer
+
+    def buffer_updated(self, nbytes: int) -> None:
+        if self.state == WRAPPED:
+            # Fast path: one read on an open connection.
+            self.incoming.write(self.read_buffer[:nbytes])
             if not self.app_paused:
                 self._read()
-            return
+        else:
+            self.data_received(self.read_buffer[:nbytes])
+
+    def data_received(self, data: bytes | memoryview) -> None:
         # Feed large reads in pieces; see CHUNK_SIZE.
         view = memoryview(data)
         incoming = self.incoming
