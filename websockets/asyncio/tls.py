@@ -76,6 +76,10 @@ SHUTDOWN_TIMEOUT = 30.0
 # the connection, so this bounds what a connection keeps after large messages.
 CHUNK_SIZE = 64 * 1024
 
+# Size of the read buffer that the connections of a thread share: the size of
+# asyncio's reads, which makes few system calls for large messages.
+READ_SIZE = 256 * 1024
+
 _thread_local = threading.local()
 
 
@@ -84,7 +88,7 @@ def shared_read_buffer() -> memoryview:
     try:
         buffer: memoryview = _thread_local.read_buffer
     except AttributeError:
-        buffer = _thread_local.read_buffer = memoryview(bytearray(CHUNK_SIZE))
+        buffer = _thread_local.read_buffer = memoryview(bytearray(READ_SIZE))
     return buffer
 
 
@@ -337,7 +341,7 @@ class TLSProtocol(asyncio.BufferedProtocol):
         return self.read_buffer
 
     def buffer_updated(self, nbytes: int) -> None:
-        if self.state == WRAPPED:
+        if self.state == WRAPPED and nbytes <= CHUNK_SIZE:
             # Fast path: one read on an open connection.
             self.incoming.write(self.read_buffer[:nbytes])
             if not self.app_paused:
@@ -374,16 +378,30 @@ class TLSProtocol(asyncio.BufferedProtocol):
             if self.buffered:
                 get_buffer = app.get_buffer  # type: ignore[attr-defined]
                 buffer_updated = app.buffer_updated  # type: ignore[attr-defined]
-                # Each read returns at most one TLS record; loop while
-                # ciphertext or decrypted bytes remain, without waiting for
-                # SSLWantReadError when all was consumed.
+                # Each read returns at most one TLS record (16 KiB). Fill the
+                # connection's buffer with as many as fit before handing it
+                # over: a large frame is parsed once per buffer, not once per
+                # record. Stop when no ciphertext nor plaintext remains,
+                # without waiting for SSLWantReadError.
                 while True:
                     buffer = get_buffer(CHUNK_SIZE)
-                    nbytes = sslobj.read(len(buffer), buffer)
+                    size = len(buffer)
+                    # With a buffer, read() returns a count; typeshed says bytes.
+                    nbytes: int = sslobj.read(size, buffer)  # type: ignore[assignment]
                     if not nbytes:
                         # The peer sent close_notify: ssl returns no data.
                         self._eof()
                         return
+                    while nbytes < size and (incoming.pending or sslobj.pending()):
+                        try:
+                            count: int = sslobj.read(size - nbytes, buffer[nbytes:])  # type: ignore[assignment]
+                        except ssl.SSLWantReadError:
+                            break
+                        if not count:
+                            buffer_updated(nbytes)
+                            self._eof()
+                            return
+                        nbytes += count
                     buffer_updated(nbytes)
                     if (
                         self.app_paused
