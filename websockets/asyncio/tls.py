@@ -7,10 +7,12 @@ over TLS and the memory of idle TLS connections. This module runs TLS with
 :class:`ssl.MemoryBIO` and :class:`ssl.SSLObject` between the TCP transport
 and the connection, with few Python calls per message:
 
-* :class:`TLSProtocol` is the protocol of the TCP transport. It feeds
-  ciphertext into the incoming BIO and decrypts all the available plaintext
-  straight into the connection's read buffer (``get_buffer()`` /
-  ``buffer_updated()``).
+* :class:`TLSProtocol` is the protocol of the TCP transport. The transport
+  reads ciphertext into a buffer that all the connections of a thread share;
+  :class:`TLSProtocol` moves it into the incoming BIO at once, then decrypts
+  all the available plaintext straight into the connection's read buffer
+  (``get_buffer()`` / ``buffer_updated()``). An idle connection keeps no
+  read buffer of its own.
 * :class:`TLSTransport` is the transport that the connection sees. It
   encrypts writes into the outgoing BIO and hands the ciphertext to the TCP
   transport. Flow control of writes is the TCP transport's: its buffer holds
@@ -177,6 +179,8 @@ class TLSTransport(asyncio.Transport):
             return
         tls = self._tls
         size = len(data)
+        if not size:
+            return
         if size <= CHUNK_SIZE:
             try:
                 tls.sslobj.write(data)
