@@ -3,7 +3,8 @@ Memory of idle connections on a websockets server.
 
 The server runs in a process of its own; this script is its client. It opens
 ``--connections`` connections, does the opening handshake and one 16-byte
-echo on each, then reads the server's resident set size (after
+echo on each (``--message-size``; large messages show what a connection
+keeps after they passed), then reads the server's resident set size (after
 ``gc.collect()`` in the server). The figure is the RSS growth divided by the
 number of connections, in KiB.
 
@@ -60,7 +61,9 @@ async def serve_forever(certs: str | None) -> None:
             await ws.send(message)  # type: ignore[attr-defined]
 
     loop = asyncio.get_running_loop()
-    async with serve(echo, "127.0.0.1", 0, ssl=context, compression=None) as server:
+    async with serve(
+        echo, "127.0.0.1", 0, ssl=context, compression=None, max_size=None
+    ) as server:
         port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         print(f"READY {port}", flush=True)
         while True:
@@ -71,7 +74,9 @@ async def serve_forever(certs: str | None) -> None:
             print(rss_kib(), flush=True)
 
 
-async def open_connections(port: int, count: int, certs: str | None) -> list[object]:
+async def open_connections(
+    port: int, count: int, certs: str | None, size: int = 16
+) -> list[object]:
     from websockets.asyncio.client import connect
 
     context = None
@@ -89,9 +94,11 @@ async def open_connections(port: int, count: int, certs: str | None) -> list[obj
                 ssl=context,
                 compression=None,
                 open_timeout=60,
+                max_size=None,
             )
-            await ws.send(b"0123456789abcdef")
-            assert await ws.recv() == b"0123456789abcdef"
+            message = os.urandom(size)
+            await ws.send(message)
+            assert await ws.recv() == message
             connections.append(ws)
 
     await asyncio.gather(*[one() for _ in range(count)])
@@ -123,7 +130,9 @@ def measure(command: list[str], env: dict[str, str], args: argparse.Namespace) -
             # Warm up: first connections load modules and grow pools.
             warm = await open_connections(port, 20, args.certs)
             before = server_rss()
-            connections = await open_connections(port, args.connections, args.certs)
+            connections = await open_connections(
+                port, args.connections, args.certs, args.message_size
+            )
             after = server_rss()
             for ws in warm + connections:
                 await ws.close()  # type: ignore[attr-defined]
@@ -153,6 +162,12 @@ def main() -> None:
     parser.add_argument("--transport", choices=["tls", "tcp"], default="tls")
     parser.add_argument("--connections", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument(
+        "--message-size",
+        type=int,
+        default=16,
+        help="bytes of the one echo per connection (default: 16)",
+    )
     parser.add_argument("--upstream", help="interpreter running websockets 17.4")
     args = parser.parse_args()
     if args.serve:
@@ -187,7 +202,10 @@ def main() -> None:
         for _ in range(args.rounds):
             for name, (command, env) in variants.items():
                 results[name].append(measure(command, env, args))
-        print(f"{args.transport}, {args.connections} idle connections, KiB each:")
+        print(
+            f"{args.transport}, {args.connections} idle connections after a "
+            f"{args.message_size}-byte echo, KiB each:"
+        )
         for name, values in results.items():
             values.sort()
             median = values[len(values) // 2]
