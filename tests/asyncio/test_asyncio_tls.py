@@ -8,6 +8,7 @@ that the two show the same behaviour.
 """
 
 import asyncio
+import contextlib
 import json
 import os
 import socket
@@ -26,6 +27,28 @@ from websockets.exceptions import ConnectionClosedError, ConnectionClosedOK
 
 
 DEADLINE = 10
+
+
+@contextlib.asynccontextmanager
+async def deadline(seconds):
+    """Like asyncio.timeout(), which Python 3.10 lacks."""
+    task = asyncio.current_task()
+    expired = False
+
+    def expire():
+        nonlocal expired
+        expired = True
+        task.cancel()
+
+    handle = asyncio.get_running_loop().call_later(seconds, expire)
+    try:
+        yield
+    except asyncio.CancelledError:
+        if expired:
+            raise TimeoutError(f"deadline of {seconds} s passed") from None
+        raise
+    finally:
+        handle.cancel()
 
 
 def uri_of(server, host="localhost"):
@@ -47,7 +70,7 @@ async def test_client_and_server_exchange_messages(
         await echo(ws)
 
     async with serve(handler, "localhost", 0, ssl=server_ssl) as server:
-        async with asyncio.timeout(DEADLINE):
+        async with deadline(DEADLINE):
             async with connect(uri_of(server), ssl=client_ssl) as ws:
                 await ws.send("hello")
                 assert await ws.recv() == "hello"
@@ -63,7 +86,7 @@ async def test_unix_client_and_server(
 ):
     path = str(tmp_path / "tls.sock")
     async with unix_serve(echo, path, ssl=server_ssl):
-        async with asyncio.timeout(DEADLINE):
+        async with deadline(DEADLINE):
             # unix_connect() uses wss://localhost/ when ssl is set: the
             # certificate for localhost matches.
             async with unix_connect(path, ssl=client_ssl) as ws:
@@ -77,7 +100,7 @@ async def test_bad_certificate_raises_verification_error(
 ):
     async with serve(echo, "localhost", 0, ssl=server_ssl) as server:
         # The default context doesn't trust the test CA.
-        async with asyncio.timeout(DEADLINE):
+        async with deadline(DEADLINE):
             with pytest.raises(ssl.SSLCertVerificationError) as raised:
                 await connect(uri_of(server), ssl=ssl.create_default_context())
         assert raised.value.verify_message == "unable to get local issuer certificate"
@@ -85,7 +108,7 @@ async def test_bad_certificate_raises_verification_error(
         client_ssl = ssl.create_default_context()
         client_ssl.check_hostname = False
         client_ssl.verify_mode = ssl.CERT_NONE
-        async with asyncio.timeout(DEADLINE):
+        async with deadline(DEADLINE):
             async with connect(uri_of(server), ssl=client_ssl) as ws:
                 await ws.send("still serving")
                 assert await ws.recv() == "still serving"
@@ -95,7 +118,7 @@ async def test_wrong_host_name_raises_verification_error(
     tls_implementation, server_ssl, client_ssl
 ):
     async with serve(echo, "localhost", 0, ssl=server_ssl) as server:
-        async with asyncio.timeout(DEADLINE):
+        async with deadline(DEADLINE):
             with pytest.raises(ssl.SSLCertVerificationError) as raised:
                 # The certificate is for localhost, not for this name.
                 await connect(
@@ -140,7 +163,7 @@ async def test_bad_certificate_error_matches_websockets_17_4(
             text=True,
             timeout=60,
         )
-        async with asyncio.timeout(DEADLINE):
+        async with deadline(DEADLINE):
             with pytest.raises(Exception) as raised:
                 await connect(uri, ssl=ssl.create_default_context())
     exc = raised.value
@@ -167,7 +190,7 @@ async def test_sni_defaults_to_uri_host(tls_implementation, certs, client_ssl):
     certs.cert.configure_cert(server_ssl)
     recording_server_ssl(server_ssl, names)
     async with serve(echo, "localhost", 0, ssl=server_ssl) as server:
-        async with asyncio.timeout(DEADLINE):
+        async with deadline(DEADLINE):
             async with connect(uri_of(server), ssl=client_ssl) as ws:
                 await ws.send("sni")
                 assert await ws.recv() == "sni"
@@ -180,7 +203,7 @@ async def test_sni_follows_server_hostname(tls_implementation, certs, client_ssl
     certs.cert.configure_cert(server_ssl)
     recording_server_ssl(server_ssl, names)
     async with serve(echo, "127.0.0.1", 0, ssl=server_ssl) as server:
-        async with asyncio.timeout(DEADLINE):
+        async with deadline(DEADLINE):
             # Connect to an IP address, name the host for SNI and checks.
             async with connect(
                 uri_of(server, "127.0.0.1"),
@@ -202,7 +225,7 @@ async def test_server_bounds_handshake_with_open_timeout(
         # A client that opens a TCP connection and never speaks TLS.
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         try:
-            async with asyncio.timeout(DEADLINE):
+            async with deadline(DEADLINE):
                 # The server closes the connection after open_timeout,
                 # not after asyncio's default of 60 seconds.
                 assert await reader.read() == b""
@@ -220,8 +243,9 @@ async def test_client_bounds_handshake_with_open_timeout(tls_implementation):
     server = await asyncio.start_server(silent, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     try:
-        async with asyncio.timeout(DEADLINE):
-            with pytest.raises(TimeoutError):
+        async with deadline(DEADLINE):
+            # asyncio.TimeoutError is TimeoutError since Python 3.11.
+            with pytest.raises((TimeoutError, asyncio.TimeoutError)):
                 await connect(
                     f"wss://127.0.0.1:{port}/",
                     ssl=ssl.create_default_context(),
@@ -245,7 +269,7 @@ async def test_client_bounds_handshake_with_ssl_handshake_timeout(
     server = await asyncio.start_server(silent, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     try:
-        async with asyncio.timeout(DEADLINE):
+        async with deadline(DEADLINE):
             with pytest.raises(ConnectionAbortedError, match="SSL handshake"):
                 await connect(
                     f"wss://127.0.0.1:{port}/",
@@ -311,7 +335,7 @@ async def test_server_sends_close_notify_on_close(
 
     async with serve(handler, "localhost", 0, ssl=server_ssl) as server:
         port = server.sockets[0].getsockname()[1]
-        async with asyncio.timeout(DEADLINE):
+        async with deadline(DEADLINE):
             ending = await asyncio.to_thread(
                 blocking_tls_client, port, certs.ca_path, clean=True
             )
@@ -332,7 +356,7 @@ async def test_server_handles_unclean_eof(tls_implementation, server_ssl, certs)
 
     async with serve(handler, "localhost", 0, ssl=server_ssl) as server:
         port = server.sockets[0].getsockname()[1]
-        async with asyncio.timeout(DEADLINE):
+        async with deadline(DEADLINE):
             await asyncio.to_thread(
                 blocking_tls_client, port, certs.ca_path, clean=False
             )
@@ -349,7 +373,7 @@ async def test_client_handles_peer_close_notify(
         await ws.close(1000, "bye")
 
     async with serve(handler, "localhost", 0, ssl=server_ssl) as server:
-        async with asyncio.timeout(DEADLINE):
+        async with deadline(DEADLINE):
             async with connect(uri_of(server), ssl=client_ssl) as ws:
                 with pytest.raises(ConnectionClosedOK):
                     await ws.recv()
@@ -367,7 +391,7 @@ async def test_extra_info(tls_implementation, server_ssl, client_ssl):
         await echo(ws)
 
     async with serve(handler, "localhost", 0, ssl=server_ssl) as server:
-        async with asyncio.timeout(DEADLINE):
+        async with deadline(DEADLINE):
             async with connect(uri_of(server), ssl=client_ssl) as ws:
                 await ws.send("info")
                 assert await ws.recv() == "info"
@@ -401,7 +425,7 @@ async def test_large_messages(tls_implementation, server_ssl, client_ssl, size):
     async with serve(
         echo, "localhost", 0, ssl=server_ssl, max_size=None, compression=None
     ) as server:
-        async with asyncio.timeout(DEADLINE * 3):
+        async with deadline(DEADLINE * 3):
             async with connect(
                 uri_of(server), ssl=client_ssl, max_size=None, compression=None
             ) as ws:
@@ -434,7 +458,7 @@ async def test_flow_control(tls_implementation, server_ssl, client_ssl):
         await asyncio.get_running_loop().sock_connect(
             sock, server.sockets[0].getsockname()
         )
-        async with asyncio.timeout(DEADLINE * 3):
+        async with deadline(DEADLINE * 3):
             async with connect(
                 uri_of(server), sock=sock, ssl=client_ssl, max_queue=4
             ) as ws:

@@ -76,7 +76,7 @@ SHUTDOWN_TIMEOUT = 30.0
 # Ciphertext is fed to and taken from the memory BIOs in pieces of at most
 # this size: a memory BIO keeps the largest size it ever held for the rest of
 # the connection, so this bounds what a connection keeps after large messages.
-CHUNK_SIZE = 64 * 1024
+CHUNK_SIZE = 256 * 1024
 
 # Size of the read buffer that the connections of a thread share: the size of
 # asyncio's reads, which makes few system calls for large messages.
