@@ -155,11 +155,16 @@ class Runtime:
     """How to start a worker process for each library."""
 
     def __init__(
-        self, peers_python: pathlib.Path, ours_python: str, pure: bool
+        self,
+        peers_python: pathlib.Path,
+        ours_python: str,
+        pure: bool,
+        ours_tls: str | None = None,
     ) -> None:
         self.peers_python = peers_python
         self.ours_python = ours_python
         self.pure = pure
+        self.ours_tls = ours_tls
         self.ours_paths = [str(ROOT)]
 
     def command(self, library: str, *args: str) -> list[str]:
@@ -181,6 +186,8 @@ class Runtime:
                 env["WEBSOCKETS_NO_SPEEDUPS"] = "1"
             else:
                 env["WEBSOCKETS_REQUIRE_SPEEDUPS"] = "1"
+            if self.ours_tls is not None:
+                env["WEBSOCKETS_TLS"] = self.ours_tls
         return env
 
     def check(self, library: str, *code: str) -> bool:
@@ -622,6 +629,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         action="store_true",
         help="run this project without its compiled kernels",
     )
+    add(
+        "--ours-tls",
+        choices=["builtin", "asyncio"],
+        help="TLS implementation of this project on asyncio (WEBSOCKETS_TLS; "
+        "default: the package's default)",
+    )
     add("--output", type=pathlib.Path, help="directory for JSON and Markdown results")
     add("--no-charts", action="store_true")
     add("--no-readme", action="store_true", help="don't update benchmarks/README.rst")
@@ -723,7 +736,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.quick:
         quick_requirements = ["picows", "uvloop", "trustme"]
     peers_python = ensure_peers_venv(quick_requirements)
-    runtime = Runtime(peers_python, args.ours_python, args.pure)
+    runtime = Runtime(peers_python, args.ours_python, args.pure, args.ours_tls)
     if OURS in libraries and "uvloop" in loops:
         runtime.ensure_ours_uvloop()
 

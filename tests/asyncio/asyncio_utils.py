@@ -56,3 +56,15 @@ async def run_loop_iterations(count: int = 10) -> None:
     """
     for _ in range(count):
         await asyncio.sleep(0)
+
+
+def runs_tls(connection, implementation):
+    """
+    Tell whether the connection runs TLS with the given implementation:
+    ``"builtin"`` (websockets.asyncio.tls) or ``"asyncio"`` (asyncio's own).
+
+    """
+    import websockets.asyncio.tls
+
+    builtin = isinstance(connection.transport, websockets.asyncio.tls.TLSTransport)
+    return builtin == (implementation == "builtin")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 
 import pytest
-from asyncio_utils import echo, port_of
+from asyncio_utils import echo, port_of, runs_tls
 
 from tests.test_proxy import Socks5ProxyHandler, run_connect_proxy, run_server
 from websockets.asyncio.client import connect
@@ -117,7 +117,7 @@ async def test_unreachable_http_proxy_raises_oserror():
         await connect("ws://127.0.0.1/", proxy=f"http://127.0.0.1:{closed_port()}")
 
 
-async def test_wss_through_http_proxy(server_ssl, client_ssl):
+async def test_wss_through_http_proxy(tls_implementation, server_ssl, client_ssl):
     async with serve(echo, "127.0.0.1", 0, ssl=server_ssl) as server:
         port = port_of(server)
         with run_connect_proxy() as proxy_server:
@@ -129,6 +129,7 @@ async def test_wss_through_http_proxy(server_ssl, client_ssl):
             ) as ws:
                 await ws.send("encrypted")
                 assert await ws.recv() == "encrypted"
+                assert runs_tls(ws, tls_implementation)
     [request] = proxy_server.requests
     assert request.startswith(f"CONNECT localhost:{port} ".encode())
 
@@ -154,7 +155,9 @@ async def test_socks_proxy_from_environment(monkeypatch, scheme, host, address_t
     assert rcvd_port == port
 
 
-async def test_wss_through_explicit_socks_proxy(server_ssl, client_ssl):
+async def test_wss_through_explicit_socks_proxy(
+    tls_implementation, server_ssl, client_ssl
+):
     async with serve(echo, "127.0.0.1", 0, ssl=server_ssl) as server:
         with run_server(Socks5ProxyHandler) as proxy_server:
             proxy_host, proxy_port = proxy_server.server_address
@@ -165,6 +168,7 @@ async def test_wss_through_explicit_socks_proxy(server_ssl, client_ssl):
             ) as ws:
                 await ws.send("encrypted via SOCKS")
                 assert await ws.recv() == "encrypted via SOCKS"
+                assert runs_tls(ws, tls_implementation)
 
 
 async def test_unreachable_socks_proxy_raises_oserror():

@@ -59,6 +59,7 @@ from ..streams import StreamReader as StreamReader
 from ..typing import LoggerLike, Origin, PathLike as PathLike, Subprotocol
 from ..uri import WebSocketURI, parse_uri
 from .connection import Connection
+from .tls import open_connection as open_tls_connection, start_tls, use_builtin_tls
 
 
 if TYPE_CHECKING:
@@ -408,18 +409,27 @@ class connect:
                 raise ValueError("ssl argument is incompatible with a ws:// URI")
 
         if kwargs.pop("unix", False):
-            _, connection = await loop.create_unix_connection(factory, **kwargs)
+            if use_builtin_tls(loop, kwargs.get("ssl")):
+                connection = await open_tls_connection(
+                    loop, factory, unix=True, **kwargs
+                )
+            else:
+                _, connection = await loop.create_unix_connection(factory, **kwargs)
         elif proxy is not None:
             proxy_parsed = parse_proxy(proxy)
             if proxy_parsed.scheme[:5] == "socks":
                 # Connect to the server through the proxy.
                 sock = await connect_socks_proxy(proxy_parsed, ws_uri, **kwargs)
                 # Initialize WebSocket connection via the proxy.
-                _, connection = await loop.create_connection(
-                    factory,
-                    sock=sock,
-                    **{k: v for k, v in kwargs.items() if k in TLS_KWARGS},
-                )
+                tls_kwargs = {k: v for k, v in kwargs.items() if k in TLS_KWARGS}
+                if use_builtin_tls(loop, tls_kwargs.get("ssl")):
+                    connection = await open_tls_connection(
+                        loop, factory, sock=sock, **tls_kwargs
+                    )
+                else:
+                    _, connection = await loop.create_connection(
+                        factory, sock=sock, **tls_kwargs
+                    )
             elif proxy_parsed.scheme[:4] == "http":
                 # Split keyword arguments between the proxy and the server.
                 all_kwargs, proxy_kwargs, kwargs = kwargs, {}, {}
@@ -462,7 +472,12 @@ class connect:
                     import ssl as ssl_module
 
                     ssl = ssl_module.create_default_context()
-                if ssl is not None:
+                if use_builtin_tls(loop, ssl):
+                    # TLS inside the connection; it calls connection_made().
+                    await start_tls(
+                        transport, connection, ssl, leftover=leftover, **kwargs
+                    )
+                elif ssl is not None:
                     # start_tls resumes reading once the TLS layer is ready.
                     new_transport = await loop.start_tls(
                         transport, connection, ssl, **kwargs
@@ -483,7 +498,10 @@ class connect:
                 kwargs.setdefault("host", ws_uri.host)
                 kwargs.setdefault("port", ws_uri.port)
             # Initialize WebSocket connection.
-            _, connection = await loop.create_connection(factory, **kwargs)
+            if use_builtin_tls(loop, kwargs.get("ssl")):
+                connection = await open_tls_connection(loop, factory, **kwargs)
+            else:
+                _, connection = await loop.create_connection(factory, **kwargs)
         return connection
 
     def process_redirect(self, exc: Exception) -> Exception | str:

@@ -60,6 +60,7 @@ from ..typing import (
 )
 from ..utils import get_socket_name as get_socket_name
 from .connection import Connection
+from .tls import server_factory as tls_server_factory, use_builtin_tls
 
 
 if TYPE_CHECKING:
@@ -964,11 +965,17 @@ def serve(
 
     def create_server() -> Coroutine[Any, Any, asyncio.Server]:
         loop = asyncio.get_running_loop()
+        server_kwargs = kwargs
+        protocol_factory: Callable[[], asyncio.BaseProtocol] = factory
+        if use_builtin_tls(loop, kwargs.get("ssl")) and kwargs["ssl"] is not True:
+            # Run TLS inside the connection; see websockets.asyncio.tls.
+            server_kwargs = dict(kwargs)
+            protocol_factory = tls_server_factory(factory, server_kwargs)
         if unix:
             # asyncio's stubs omit bytes paths, which the event loop accepts.
-            return loop.create_unix_server(factory, path, **kwargs)  # type: ignore[arg-type]
+            return loop.create_unix_server(protocol_factory, path, **server_kwargs)  # type: ignore[arg-type]
         # mypy cannot tell that kwargs must provide sock when port is None.
-        return loop.create_server(factory, host, port, **kwargs)
+        return loop.create_server(protocol_factory, host, port, **server_kwargs)
 
     Server.__init__(server, create_server, protocol_handler, logger)
     return server
