@@ -266,6 +266,10 @@ class TLSProtocol(asyncio.BufferedProtocol):
         self.app_paused = False
         self.app_writing_paused = False
         self.app_made = False
+        # With start_tls(), the connection exists before TLS starts; like
+        # asyncio's loop.start_tls(), a failed handshake then reaches it
+        # through connection_lost().
+        self.app_preexists = False
         # Resolved when the handshake completes, with its error if it fails.
         self.handshake_done: asyncio.Future[None] = self.loop.create_future()
 
@@ -307,14 +311,14 @@ class TLSProtocol(asyncio.BufferedProtocol):
         if self.state == WRAPPED and (self.incoming.pending or self.sslobj.pending()):
             self._read()
 
-    def _handshake_failed(self, exc: BaseException) -> None:
+    def _handshake_failed(self, exc: Exception) -> None:
         if self.timer is not None:
             self.timer.cancel()
             self.timer = None
         self.state = CLOSED
-        # Like asyncio, send the alert if any, then close the TCP connection.
-        self._flush()
-        self.raw.close()
+        # Like asyncio, close the TCP connection at once, without sending the
+        # alert: the peer sees the same end of stream with both TLS layers.
+        self._force_close(exc)
         if not self.handshake_done.done():
             self.handshake_done.set_exception(exc)
             # Servers don't wait for the handshake; don't log the error as
@@ -330,7 +334,7 @@ class TLSProtocol(asyncio.BufferedProtocol):
                 f"aborting the connection"
             )
             self.state = CLOSED
-            self.raw.abort()
+            self._force_close(exc)
             if not self.handshake_done.done():
                 self.handshake_done.set_exception(exc)
                 self.handshake_done.exception()
@@ -547,6 +551,12 @@ class TLSProtocol(asyncio.BufferedProtocol):
             self.state = CLOSED
             self.raw.abort()
 
+    def _force_close(self, exc: Exception) -> None:
+        """Close the TCP connection during the handshake, like asyncio."""
+        self.raw.abort()
+        if self.app_preexists:
+            self.loop.call_soon(self.app.connection_lost, exc)
+
     def fatal_error(self, exc: BaseException) -> None:
         self.state = CLOSED
         self.app_transport._closing = True
@@ -696,6 +706,7 @@ async def start_tls(
         handshake_timeout=ssl_handshake_timeout,
         shutdown_timeout=ssl_shutdown_timeout,
     )
+    tls.app_preexists = True
     transport.set_protocol(tls)
     tls.connection_made(transport)
     if leftover:
