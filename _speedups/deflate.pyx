@@ -103,7 +103,7 @@ cdef const unsigned char *_TAIL = b"\x00\x00\xff\xff"
 cdef Py_ssize_t _CHUNK = 1 << 30
 
 
-def worth_compressing(data, Py_ssize_t threshold):
+def worth_compressing(data, Py_ssize_t threshold, bint sample=True):
     """Tell whether a whole outgoing message should be sent compressed."""
     cdef Py_buffer view
     cdef Py_ssize_t size, half, middle, i
@@ -115,7 +115,7 @@ def worth_compressing(data, Py_ssize_t threshold):
         size = view.len
         if size < threshold:
             return False
-        if size < _SAMPLE_SIZE:
+        if size < _SAMPLE_SIZE or not sample:
             return True
         p = <const unsigned char *>view.buf
         half = _SAMPLE_SIZE // 2

@@ -283,6 +283,14 @@ def test_worth_compressing_text_and_random(deflate_twin):
     assert deflate_twin.worth_compressing(rng.randbytes(1023), 128)
 
 
+def test_worth_compressing_without_sampling(deflate_twin):
+    data = random.Random(3).randbytes(8192)
+    assert not deflate_twin.worth_compressing(data, 0)
+    assert deflate_twin.worth_compressing(data, 0, False)
+    # The threshold still applies without sampling.
+    assert not deflate_twin.worth_compressing(data, 10_000, False)
+
+
 def test_worth_compressing_samples_start_and_middle(deflate_twin):
     # 512 bytes at the start and 512 bytes from the middle make the sample:
     # random bytes there, and only there, make the message look random.
@@ -331,9 +339,10 @@ def test_twins_produce_identical_streams(deflate_compiled, seed):
             assert results[0] == results[1]
             received.append(results[0][1])
         assert b"".join(received) == message
-        assert PURE.worth_compressing(
-            message, 128
-        ) == deflate_compiled.worth_compressing(message, 128)
+        for threshold, sample in [(0, True), (128, True), (128, False)]:
+            assert PURE.worth_compressing(
+                message, threshold, sample
+            ) == deflate_compiled.worth_compressing(message, threshold, sample)
 
 
 @pytest.mark.parametrize("seed", range(4))

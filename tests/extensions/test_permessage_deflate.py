@@ -52,6 +52,7 @@ def make(
         remote_nct, local_nct, remote_bits, local_bits, settings
     )
     extension.compression_threshold = 0
+    extension.skip_incompressible = False
     return extension
 
 
@@ -60,6 +61,7 @@ def pair(client_nct=False, server_nct=False, client_bits=15, server_bits=15):
     client = PerMessageDeflate(server_nct, client_nct, server_bits, client_bits)
     server = PerMessageDeflate(client_nct, server_nct, client_bits, server_bits)
     client.compression_threshold = server.compression_threshold = 0
+    client.skip_incompressible = server.skip_incompressible = False
     return client, server
 
 

@@ -53,13 +53,13 @@ incompressible data: random bytes give about 251 in 1024 bytes, text and
 JSON-like data well under 128."""
 
 
-def worth_compressing(data: BytesLike, threshold: int) -> bool:
+def worth_compressing(data: BytesLike, threshold: int, sample: bool = True) -> bool:
     """
     Tell whether a whole outgoing message should be sent compressed.
 
     Messages shorter than ``threshold`` bytes aren't: deflate's fixed cost per
-    message outweighs the bytes it saves. Messages of at least
-    :data:`SAMPLE_SIZE` bytes whose sample holds more than
+    message outweighs the bytes it saves. With ``sample``, messages of at
+    least :data:`SAMPLE_SIZE` bytes whose sample holds more than
     :data:`INCOMPRESSIBLE_DISTINCT_BYTES` distinct byte values aren't either:
     they look like random or already compressed data, which deflate would
     only make slower to send and slightly larger.
@@ -67,12 +67,14 @@ def worth_compressing(data: BytesLike, threshold: int) -> bool:
     Args:
         data: Payload of the message.
         threshold: Minimum size of a compressed message, in bytes.
+        sample: Whether to sample messages of :data:`SAMPLE_SIZE` bytes or
+            more to detect incompressible data.
 
     """
     size = len(data)
     if size < threshold:
         return False
-    if size < SAMPLE_SIZE:
+    if size < SAMPLE_SIZE or not sample:
         return True
     half = SAMPLE_SIZE // 2
     middle = size // 2
