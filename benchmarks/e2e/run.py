@@ -155,11 +155,16 @@ class Runtime:
     """How to start a worker process for each library."""
 
     def __init__(
-        self, peers_python: pathlib.Path, ours_python: str, pure: bool
+        self,
+        peers_python: pathlib.Path,
+        ours_python: str,
+        pure: bool,
+        deflate_impl: str | None = None,
     ) -> None:
         self.peers_python = peers_python
         self.ours_python = ours_python
         self.pure = pure
+        self.deflate_impl = deflate_impl
         self.ours_paths = [str(ROOT)]
 
     def command(self, library: str, *args: str) -> list[str]:
@@ -181,6 +186,8 @@ class Runtime:
                 env["WEBSOCKETS_NO_SPEEDUPS"] = "1"
             else:
                 env["WEBSOCKETS_REQUIRE_SPEEDUPS"] = "1"
+            if self.deflate_impl is not None:
+                env["WEBSOCKETS_DEFLATE_IMPL"] = self.deflate_impl
         return env
 
     def check(self, library: str, *code: str) -> bool:
@@ -622,6 +629,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         action="store_true",
         help="run this project without its compiled kernels",
     )
+    add(
+        "--deflate-impl",
+        choices=("zlib", "zlib-ng"),
+        help="deflate library of this project (WEBSOCKETS_DEFLATE_IMPL; default: "
+        "zlib-ng if installed, else zlib); results record the one that ran",
+    )
     add("--output", type=pathlib.Path, help="directory for JSON and Markdown results")
     add("--no-charts", action="store_true")
     add("--no-readme", action="store_true", help="don't update benchmarks/README.rst")
@@ -723,7 +736,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.quick:
         quick_requirements = ["picows", "uvloop", "trustme"]
     peers_python = ensure_peers_venv(quick_requirements)
-    runtime = Runtime(peers_python, args.ours_python, args.pure)
+    runtime = Runtime(peers_python, args.ours_python, args.pure, args.deflate_impl)
     if OURS in libraries and "uvloop" in loops:
         runtime.ensure_ours_uvloop()
 
@@ -737,7 +750,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 raise SystemExit(
                     f"{args.ours_python} imports {info.get('file')}, not this project"
                 )
-            labels[library] = f"ours ({info.get('mode')})"
+            # Which deflate library ran matters to the deflate scenarios.
+            deflate = info.get("deflate")
+            labels[library] = (
+                f"ours ({info.get('mode')}, {deflate})"
+                if deflate is not None and any(s in harness.DEFLATE for s in scenarios)
+                else f"ours ({info.get('mode')})"
+            )
         else:
             if library == "websockets" and info.get("project") != "upstream":
                 raise SystemExit(
@@ -821,6 +840,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "common_peer": f"{COMMON} on {COMMON_LOOP}",
             "deflate_peer": " on ".join(harness.DEFLATE_PEER),
             "pure": args.pure,
+            "deflate_impl": infos.get(OURS, {}).get("deflate"),
         },
         "libraries": {
             library: {**infos[library], "label": labels[library]}

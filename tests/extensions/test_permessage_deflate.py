@@ -5,10 +5,10 @@ import json
 import os
 import textwrap
 import tracemalloc
-import zlib
 
 import pytest
 
+from websockets import _deflate_impl
 from websockets.exceptions import (
     DuplicateParameter,
     InvalidParameterName,
@@ -238,6 +238,9 @@ BYTES_512_COMPRESSED = bytes.fromhex(
 )
 
 
+@pytest.mark.skipif(
+    _deflate_impl.IMPL != "zlib", reason="zlib-ng's valid output isn't zlib's bytes"
+)
 def test_encode_matches_upstream_bytes_with_small_window():
     extension = make(local_bits=9, settings={"memLevel": 5})
     assert extension.encode(Frame(OP_TEXT, FRENCH)).data == FRENCH_COMPRESSED
@@ -415,7 +418,7 @@ def test_decode_invalid_data_raises_protocol_error(payload, fin):
     with pytest.raises(ProtocolError) as raised:
         extension.decode(Frame(OP_BINARY, payload, fin=fin, rsv1=True))
     assert str(raised.value) == "decompression failed"
-    assert isinstance(raised.value.__cause__, zlib.error)
+    assert isinstance(raised.value.__cause__, _deflate_impl.ZLIB.error)
 
 
 def test_decode_ignores_data_after_final_block():
@@ -1390,7 +1393,9 @@ def test_upstream_decodes_what_we_encode(upstream, params):
     # The upstream decoder has the mirror image of our parameters.
     remote_nct, local_nct, remote_bits, local_bits = params
     mirrored = [local_nct, remote_nct, local_bits, remote_bits]
-    (decoded,) = run_upstream(upstream, UPSTREAM_CODEC,
+    (decoded,) = run_upstream(
+        upstream,
+        UPSTREAM_CODEC,
         [{"action": "decode", "params": mirrored, "frames": encoded, "max_size": None}],
     )
     assert decoded == [[opcode, data, fin, False] for opcode, data, fin, _ in frames]
@@ -1399,7 +1404,9 @@ def test_upstream_decodes_what_we_encode(upstream, params):
 @pytest.mark.parametrize("params", INTEROP_PARAMS)
 def test_we_decode_what_upstream_encodes(upstream, params):
     frames = interop_frames(INTEROP_MESSAGES)
-    (encoded,) = run_upstream(upstream, UPSTREAM_CODEC,
+    (encoded,) = run_upstream(
+        upstream,
+        UPSTREAM_CODEC,
         [
             {
                 "action": "encode",
@@ -1409,11 +1416,21 @@ def test_we_decode_what_upstream_encodes(upstream, params):
             }
         ],
     )
-    # Same zlib, same settings: the bytes on the wire are identical.
+    # Same zlib, same settings: the bytes on the wire are identical. zlib-ng
+    # compresses differently: only the framing is the same.
     ours = make(*params)
     for (opcode, data, fin, _), expected in zip(frames, encoded, strict=True):
         frame = ours.encode(Frame(Opcode(opcode), bytes.fromhex(data), fin))
-        assert [int(frame.opcode), frame.data.hex(), frame.fin, frame.rsv1] == expected
+        if _deflate_impl.IMPL == "zlib":
+            assert [int(frame.opcode), frame.data.hex(), frame.fin, frame.rsv1] == (
+                expected
+            )
+        else:
+            assert [int(frame.opcode), frame.fin, frame.rsv1] == [
+                expected[0],
+                expected[2],
+                expected[3],
+            ]
     remote_nct, local_nct, remote_bits, local_bits = params
     decoder = make(local_nct, remote_nct, local_bits, remote_bits)
     for (opcode, data, fin, _), (e_opcode, e_data, e_fin, e_rsv1) in zip(
