@@ -278,7 +278,6 @@ cdef class Compressor:
             PyBuffer_Release(&view)
             Py_XDECREF(out)
 
-
     cdef bytes _compress_ng(self, data, bint fin):
         """Compress one frame with zlib-ng, like the pure twin."""
         encoder = self._ng
