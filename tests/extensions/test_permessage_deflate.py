@@ -5,6 +5,7 @@ import json
 import os
 import textwrap
 import tracemalloc
+import zlib
 
 import pytest
 
@@ -238,13 +239,18 @@ BYTES_512_COMPRESSED = bytes.fromhex(
 )
 
 
-@pytest.mark.skipif(
-    _deflate_impl.IMPL != "zlib", reason="zlib-ng's valid output isn't zlib's bytes"
-)
 def test_encode_matches_upstream_bytes_with_small_window():
     extension = make(local_bits=9, settings={"memLevel": 5})
-    assert extension.encode(Frame(OP_TEXT, FRENCH)).data == FRENCH_COMPRESSED
-    assert extension.encode(Frame(OP_TEXT, FRENCH)).data == FRENCH_COMPRESSED_AGAIN
+    first = extension.encode(Frame(OP_TEXT, FRENCH)).data
+    again = extension.encode(Frame(OP_TEXT, FRENCH)).data
+    if _deflate_impl.IMPL == "zlib":
+        assert (first, again) == (FRENCH_COMPRESSED, FRENCH_COMPRESSED_AGAIN)
+    else:
+        # zlib-ng's bytes differ from zlib's; websockets 17.4's zlib inflates
+        # them, the second one with the window of the first.
+        decoder = zlib.decompressobj(wbits=-9)
+        assert decoder.decompress(first + b"\x00\x00\xff\xff") == FRENCH
+        assert decoder.decompress(again + b"\x00\x00\xff\xff") == FRENCH
 
 
 def test_encode_matches_upstream_bytes_binary():
