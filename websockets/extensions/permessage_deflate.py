@@ -61,12 +61,13 @@ def _skip_incompressible(value: str) -> bool:
 
 # Why on by default: deflate can't shrink random or already compressed data
 # (images, archives, encrypted payloads); it only makes them slower to send,
-# by far the largest cost of such messages (about 85% of a 64 KiB round trip
-# with websockets 17.4), and a few bytes larger. RFC 7692 §6.1 lets a sender
-# send any message uncompressed and every conforming receiver accepts it, so
-# users only gain from skipping them. Sampling starts at 1 KiB (SAMPLE_SIZE):
-# below that, deflate is cheap and the bytes on the wire stay exactly those
-# of websockets 17.4, whose differential tests mostly use small messages.
+# by far the largest cost of such messages (over 90% of an 8 KiB or 64 KiB
+# round trip, benchmarks/README.rst), and a few bytes larger. RFC 7692 §6.1
+# lets a sender send any message uncompressed and every conforming receiver
+# accepts it, so users only gain from skipping them. Sampling starts at
+# 1 KiB (SAMPLE_SIZE): a smaller sample can't tell random data from text
+# reliably, and smaller messages keep exactly the bytes that websockets 17.4
+# sends, which keeps the differential tests meaningful for them.
 SKIP_INCOMPRESSIBLE = _skip_incompressible(
     os.environ.get("WEBSOCKETS_SKIP_INCOMPRESSIBLE", "1")
 )
