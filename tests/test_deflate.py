@@ -15,11 +15,11 @@ import os
 import random
 import threading
 import tracemalloc
-import zlib
 
 import pytest
 
 from tests.twins import pure
+from websockets._deflate_impl import ZLIB
 from websockets.exceptions import PayloadTooBig, ProtocolError
 
 
@@ -28,12 +28,12 @@ PURE = pure("deflate")
 
 def oracle_compress(messages, wbits=15, nct=False, **settings):
     """Compress whole messages as RFC 7692 §7.2.1 says, with zlib itself."""
-    encoder = zlib.compressobj(wbits=-wbits, **settings)
+    encoder = ZLIB.compressobj(wbits=-wbits, **settings)
     result = []
     for message in messages:
         if nct:
-            encoder = zlib.compressobj(wbits=-wbits, **settings)
-        data = encoder.compress(message) + encoder.flush(zlib.Z_SYNC_FLUSH)
+            encoder = ZLIB.compressobj(wbits=-wbits, **settings)
+        data = encoder.compress(message) + encoder.flush(ZLIB.Z_SYNC_FLUSH)
         assert data.endswith(b"\x00\x00\xff\xff")
         result.append(data[:-4])
     return result
@@ -115,7 +115,7 @@ def test_non_final_frames_keep_the_empty_block(deflate_twin):
     assert not compressor.compress(b"lo", True).endswith(b"\x00\x00\xff\xff")
 
 
-# Against zlib.
+# Against the deflate library in use (zlib or zlib-ng), driven directly.
 
 
 @pytest.mark.parametrize("wbits", [9, 12, 15])
@@ -148,7 +148,7 @@ def test_decompress_inverts_zlib(deflate_twin, wbits, nct):
 
 def test_empty_messages_in_a_row(deflate_twin):
     # zlib refuses two sync flushes in a row without input in between; the
-    # kernel gets the same output as zlib.compressobj's compress() + flush().
+    # kernel gets the same output as ZLIB.compressobj's compress() + flush().
     compressor = deflate_twin.Compressor(15)
     outputs = [compressor.compress(b"", True) for _ in range(3)]
     assert outputs == oracle_compress([b""] * 3)
@@ -214,10 +214,10 @@ def test_decompress_invalid_data(deflate_twin, payload, fin):
     with pytest.raises(ProtocolError) as raised:
         decompressor.decompress(payload, fin, None)
     assert str(raised.value) == "decompression failed"
-    assert type(raised.value.__cause__) is zlib.error
+    assert type(raised.value.__cause__) is ZLIB.error
     # The same message as zlib's own decompressor.
-    with pytest.raises(zlib.error) as expected:
-        zlib.decompressobj(wbits=-15).decompress(
+    with pytest.raises(ZLIB.error) as expected:
+        ZLIB.decompressobj(wbits=-15).decompress(
             payload + (b"\x00\x00\xff\xff" if fin else b"")
         )
     assert str(raised.value.__cause__) == str(expected.value)
@@ -283,6 +283,14 @@ def test_worth_compressing_text_and_random(deflate_twin):
     assert deflate_twin.worth_compressing(rng.randbytes(1023), 128)
 
 
+def test_worth_compressing_without_sampling(deflate_twin):
+    data = random.Random(3).randbytes(8192)
+    assert not deflate_twin.worth_compressing(data, 0)
+    assert deflate_twin.worth_compressing(data, 0, False)
+    # The threshold still applies without sampling.
+    assert not deflate_twin.worth_compressing(data, 10_000, False)
+
+
 def test_worth_compressing_samples_start_and_middle(deflate_twin):
     # 512 bytes at the start and 512 bytes from the middle make the sample:
     # random bytes there, and only there, make the message look random.
@@ -331,9 +339,10 @@ def test_twins_produce_identical_streams(deflate_compiled, seed):
             assert results[0] == results[1]
             received.append(results[0][1])
         assert b"".join(received) == message
-        assert PURE.worth_compressing(
-            message, 128
-        ) == deflate_compiled.worth_compressing(message, 128)
+        for threshold, sample in [(0, True), (128, True), (128, False)]:
+            assert PURE.worth_compressing(
+                message, threshold, sample
+            ) == deflate_compiled.worth_compressing(message, threshold, sample)
 
 
 @pytest.mark.parametrize("seed", range(4))

@@ -15,6 +15,7 @@ import random
 import pytest
 
 from websockets.client import ClientProtocol
+from websockets.extensions import permessage_deflate
 from websockets.extensions.permessage_deflate import (
     PerMessageDeflate,
     enable_client_permessage_deflate,
@@ -76,8 +77,51 @@ def test_default_configuration_takes_the_fast_paths(monkeypatch):
     assert client.events_received() == [Frame(OP_TEXT, message)]
 
 
+@pytest.mark.parametrize("general", [False, True])
+def test_default_sends_large_random_messages_uncompressed(general):
+    client, server = open_pair()
+    if general:
+        slow(server)
+    rng = random.Random(5)
+    for message, compressed in [
+        # Below 1 KiB, every message is compressed, like websockets 17.4.
+        (rng.randbytes(1023), True),
+        (b'{"key": "value"}' * 64, True),
+        # From 1 KiB, random data isn't.
+        (rng.randbytes(1024), False),
+        (rng.randbytes(70_000), False),
+    ]:
+        server.send_binary(message)
+        data = b"".join(server.data_to_send())
+        assert data[0] == (0xC2 if compressed else 0x82)  # FIN, RSV1?, BINARY
+        client.receive_data(data)
+        assert client.events_received() == [Frame(OP_BINARY, message)]
+
+
+@pytest.mark.parametrize("general", [False, True])
+def test_skip_incompressible_off_compresses_every_message(general):
+    client, server = open_pair()
+    if general:
+        slow(server)
+    server.extensions[0].skip_incompressible = False
+    message = random.Random(6).randbytes(4096)
+    server.send_binary(message)
+    data = b"".join(server.data_to_send())
+    assert data[0] == 0xC2  # FIN, RSV1, BINARY
+    client.receive_data(data)
+    assert client.events_received() == [Frame(OP_BINARY, message)]
+
+
+def test_skip_incompressible_setting_rejects_bad_values():
+    assert permessage_deflate._skip_incompressible("1") is True
+    assert permessage_deflate._skip_incompressible("0") is False
+    for value in ["", "yes", "true", "2"]:
+        with pytest.raises(ValueError, match="WEBSOCKETS_SKIP_INCOMPRESSIBLE"):
+            permessage_deflate._skip_incompressible(value)
+
+
 def test_fast_path_sends_small_and_random_messages_uncompressed(monkeypatch):
-    # Off by default, like websockets 17.4, which compresses every message.
+    # Off by default, like websockets 17.4, which compresses small messages.
     monkeypatch.setattr(PerMessageDeflate, "compression_threshold", 1024)
     client, server = open_pair()
     for message in [b"small", random.Random(1).randbytes(4096)]:
@@ -107,11 +151,15 @@ def messages(rng):
 
 @pytest.mark.parametrize("seed", range(4))
 @pytest.mark.parametrize("threshold", [0, 1024])
-def test_fast_and_general_paths_send_and_receive_the_same(seed, threshold):
+@pytest.mark.parametrize("skip_incompressible", [False, True])
+def test_fast_and_general_paths_send_and_receive_the_same(
+    seed, threshold, skip_incompressible
+):
     fast, slow_pair = open_pair(), open_pair()
     slow(slow_pair[0]), slow(slow_pair[1])
     for _client, server in [fast, slow_pair]:
         server.extensions[0].compression_threshold = threshold
+        server.extensions[0].skip_incompressible = skip_incompressible
     for opcode, data, pieces in messages(random.Random(seed)):
         sent, received = [], []
         for client, server in [fast, slow_pair]:

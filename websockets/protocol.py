@@ -1091,7 +1091,12 @@ class Protocol:
             # RFC 7692 §6.1: any message may be sent uncompressed; whole
             # messages are, when they're small or look incompressible.
             threshold = deflate.compression_threshold
-            if fin and threshold and not _accel.worth_compressing(data, threshold):
+            sample = deflate.skip_incompressible
+            if (
+                fin
+                and (threshold or sample)
+                and not _accel.worth_compressing(data, threshold, sample)
+            ):
                 self.writes.append(self.frame_writer.write(opcode, data, True, 0))
                 return
             deflate.encode_cont_data = not fin

@@ -160,11 +160,13 @@ class Runtime:
         ours_python: str,
         pure: bool,
         ours_tls: str | None = None,
+        deflate_impl: str | None = None,
     ) -> None:
         self.peers_python = peers_python
         self.ours_python = ours_python
         self.pure = pure
         self.ours_tls = ours_tls
+        self.deflate_impl = deflate_impl
         self.ours_paths = [str(ROOT)]
 
     def command(self, library: str, *args: str) -> list[str]:
@@ -188,6 +190,8 @@ class Runtime:
                 env["WEBSOCKETS_REQUIRE_SPEEDUPS"] = "1"
             if self.ours_tls is not None:
                 env["WEBSOCKETS_TLS"] = self.ours_tls
+            if self.deflate_impl is not None:
+                env["WEBSOCKETS_DEFLATE_IMPL"] = self.deflate_impl
         return env
 
     def check(self, library: str, *code: str) -> bool:
@@ -635,6 +639,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="TLS implementation of this project on asyncio (WEBSOCKETS_TLS; "
         "default: the package's default)",
     )
+    add(
+        "--deflate-impl",
+        choices=("zlib", "zlib-ng"),
+        help="deflate library of this project (WEBSOCKETS_DEFLATE_IMPL; default: "
+        "zlib-ng if installed, else zlib); results record the one that ran",
+    )
     add("--output", type=pathlib.Path, help="directory for JSON and Markdown results")
     add("--no-charts", action="store_true")
     add("--no-readme", action="store_true", help="don't update benchmarks/README.rst")
@@ -736,7 +746,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.quick:
         quick_requirements = ["picows", "uvloop", "trustme"]
     peers_python = ensure_peers_venv(quick_requirements)
-    runtime = Runtime(peers_python, args.ours_python, args.pure, args.ours_tls)
+    runtime = Runtime(
+        peers_python,
+        args.ours_python,
+        args.pure,
+        ours_tls=args.ours_tls,
+        deflate_impl=args.deflate_impl,
+    )
     if OURS in libraries and "uvloop" in loops:
         runtime.ensure_ours_uvloop()
 
@@ -750,7 +766,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 raise SystemExit(
                     f"{args.ours_python} imports {info.get('file')}, not this project"
                 )
-            labels[library] = f"ours ({info.get('mode')})"
+            # Which deflate library ran matters to the deflate scenarios.
+            deflate = info.get("deflate")
+            labels[library] = (
+                f"ours ({info.get('mode')}, {deflate})"
+                if deflate is not None and any(s in harness.DEFLATE for s in scenarios)
+                else f"ours ({info.get('mode')})"
+            )
         else:
             if library == "websockets" and info.get("project") != "upstream":
                 raise SystemExit(
@@ -834,6 +856,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "common_peer": f"{COMMON} on {COMMON_LOOP}",
             "deflate_peer": " on ".join(harness.DEFLATE_PEER),
             "pure": args.pure,
+            "deflate_impl": infos.get(OURS, {}).get("deflate"),
         },
         "libraries": {
             library: {**infos[library], "label": labels[library]}

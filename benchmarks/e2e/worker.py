@@ -197,6 +197,12 @@ def library_info(library: str) -> dict[str, Any]:
             info["project"] = "ours"
             modes = set(_accel.ACTIVE.values())
             info["mode"] = "compiled" if modes == {"compiled"} else "pure"
+            try:
+                from websockets import _deflate_impl  # type: ignore[attr-defined,unused-ignore]
+            except ImportError:  # before the choice of deflate library
+                info["deflate"] = "zlib"
+            else:
+                info["deflate"] = _deflate_impl.IMPL
     elif library == "aiohttp":
         info["version"] = importlib.metadata.version("aiohttp")
     elif library in ("picows", "picows-websockets"):

@@ -17,9 +17,12 @@ deflate streams (no zlib header) and the framing rules of :rfc:`7692#section-7.2
 compressed at all (:rfc:`7692#section-6.1` lets a sender send any message
 uncompressed).
 
-The compiled twin, ``_speedups/deflate.pyx``, calls zlib's C API directly
-with the same parameters, so both twins produce the same bytes, return the
-same values and raise the same exceptions with the same messages.
+Both twins run the deflate library that :mod:`websockets._deflate_impl`
+chose, zlib or zlib-ng: this one through its Python module; the compiled
+twin, ``_speedups/deflate.pyx``, through zlib's C API directly, or zlib-ng's
+Python module, with the same parameters. So both twins produce the same
+bytes, return the same values and raise the same exceptions with the same
+messages.
 
 """
 
@@ -27,6 +30,7 @@ from __future__ import annotations
 
 import zlib
 
+from .._deflate_impl import ZLIB
 from ..exceptions import PayloadTooBig, ProtocolError
 from ..typing import BytesLike
 
@@ -53,13 +57,13 @@ incompressible data: random bytes give about 251 in 1024 bytes, text and
 JSON-like data well under 128."""
 
 
-def worth_compressing(data: BytesLike, threshold: int) -> bool:
+def worth_compressing(data: BytesLike, threshold: int, sample: bool = True) -> bool:
     """
     Tell whether a whole outgoing message should be sent compressed.
 
     Messages shorter than ``threshold`` bytes aren't: deflate's fixed cost per
-    message outweighs the bytes it saves. Messages of at least
-    :data:`SAMPLE_SIZE` bytes whose sample holds more than
+    message outweighs the bytes it saves. With ``sample``, messages of at
+    least :data:`SAMPLE_SIZE` bytes whose sample holds more than
     :data:`INCOMPRESSIBLE_DISTINCT_BYTES` distinct byte values aren't either:
     they look like random or already compressed data, which deflate would
     only make slower to send and slightly larger.
@@ -67,12 +71,14 @@ def worth_compressing(data: BytesLike, threshold: int) -> bool:
     Args:
         data: Payload of the message.
         threshold: Minimum size of a compressed message, in bytes.
+        sample: Whether to sample messages of :data:`SAMPLE_SIZE` bytes or
+            more to detect incompressible data.
 
     """
     size = len(data)
     if size < threshold:
         return False
-    if size < SAMPLE_SIZE:
+    if size < SAMPLE_SIZE or not sample:
         return True
     half = SAMPLE_SIZE // 2
     middle = size // 2
@@ -115,11 +121,11 @@ class Compressor:
         self._settings = (level, method, memLevel, strategy)
         self._encoder = self._new()
 
-    def _new(self) -> zlib._Compress:
+    def _new(self) -> ZLIB._Compress:
         # Out-of-range settings raise ValueError("Invalid initialization
         # option"), and so does the compiled twin.
         level, method, mem_level, strategy = self._settings
-        return zlib.compressobj(level, method, -self._wbits, mem_level, strategy)
+        return ZLIB.compressobj(level, method, -self._wbits, mem_level, strategy)
 
     def compress(self, data: BytesLike, fin: bool) -> bytes:
         """
@@ -136,7 +142,7 @@ class Compressor:
         """
         encoder = self._encoder
         compressed = encoder.compress(data)
-        flushed = encoder.flush(zlib.Z_SYNC_FLUSH)
+        flushed = encoder.flush(ZLIB.Z_SYNC_FLUSH)
         if fin:
             # A sync flush always ends with the empty stored block.
             flushed = flushed[:-4]
@@ -163,7 +169,7 @@ class Decompressor:
             raise ValueError("wbits must be between 8 and 15")
         self._wbits = wbits
         self._no_context_takeover = no_context_takeover
-        self._decoder = zlib.decompressobj(wbits=-wbits)
+        self._decoder = ZLIB.decompressobj(wbits=-wbits)
 
     def decompress(self, data: BytesLike, fin: bool, max_size: int | None) -> bytes:
         """
@@ -183,7 +189,7 @@ class Decompressor:
                 ``max_size``. The limit applies while inflating, so a small
                 payload cannot make us allocate more than ``max_size`` bytes.
             ProtocolError: If the payload isn't valid deflate data; its
-                ``__cause__`` is the :exc:`zlib.error`.
+                ``__cause__`` is the deflate library's :exc:`zlib.error`.
 
         """
         decoder = self._decoder
@@ -199,10 +205,10 @@ class Decompressor:
                 result = decoder.decompress(data)
             else:
                 result = decoder.decompress(data, max_size + 1)
-        except zlib.error as exc:
+        except ZLIB.error as exc:
             raise ProtocolError("decompression failed") from exc
         if max_size is not None and len(result) > max_size:
             raise PayloadTooBig(None, max_size)
         if fin and self._no_context_takeover:
-            self._decoder = zlib.decompressobj(wbits=-self._wbits)
+            self._decoder = ZLIB.decompressobj(wbits=-self._wbits)
         return result

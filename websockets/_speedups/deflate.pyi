@@ -17,7 +17,9 @@ __all__ = [
 SAMPLE_SIZE: int
 INCOMPRESSIBLE_DISTINCT_BYTES: int
 
-def worth_compressing(data: bytes | bytearray | memoryview, threshold: int) -> bool: ...
+def worth_compressing(
+    data: bytes | bytearray | memoryview, threshold: int, sample: bool = True
+) -> bool: ...
 
 class Compressor:
     def __init__(

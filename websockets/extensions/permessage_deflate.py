@@ -46,7 +46,37 @@ COMPRESSION_THRESHOLD = int(os.environ.get("WEBSOCKETS_COMPRESSION_THRESHOLD", "
 Default of :attr:`PerMessageDeflate.compression_threshold`: whole messages
 shorter than this many bytes are sent uncompressed. The environment variable
 ``WEBSOCKETS_COMPRESSION_THRESHOLD`` sets it when this module is imported;
-``0`` compresses every message, like websockets 17.4.
+``0`` compresses every message below 1 KiB, like websockets 17.4.
+
+"""
+
+
+def _skip_incompressible(value: str) -> bool:
+    if value not in ("0", "1"):
+        raise ValueError(
+            f"WEBSOCKETS_SKIP_INCOMPRESSIBLE must be 0 or 1, not {value!r}"
+        )
+    return value == "1"
+
+
+# Why on by default: deflate can't shrink random or already compressed data
+# (images, archives, encrypted payloads); it only makes them slower to send,
+# by far the largest cost of such messages (over 90% of an 8 KiB or 64 KiB
+# round trip, benchmarks/README.rst), and a few bytes larger. RFC 7692 §6.1
+# lets a sender send any message uncompressed and every conforming receiver
+# accepts it, so users only gain from skipping them. Sampling starts at
+# 1 KiB (SAMPLE_SIZE): a smaller sample can't tell random data from text
+# reliably, and smaller messages keep exactly the bytes that websockets 17.4
+# sends, which keeps the differential tests meaningful for them.
+SKIP_INCOMPRESSIBLE = _skip_incompressible(
+    os.environ.get("WEBSOCKETS_SKIP_INCOMPRESSIBLE", "1")
+)
+"""
+Default of :attr:`PerMessageDeflate.skip_incompressible`: whole messages of
+1 KiB or more that look incompressible are sent uncompressed. The environment
+variable ``WEBSOCKETS_SKIP_INCOMPRESSIBLE`` sets it when this module is
+imported: ``1`` (the default) or ``0``, which compresses them like
+websockets 17.4; other values raise :exc:`ValueError`.
 
 """
 
@@ -87,12 +117,20 @@ class PerMessageDeflate(Extension):
 
     compression_threshold: int = COMPRESSION_THRESHOLD
     """
-    Whole messages shorter than this many bytes are sent uncompressed, and so
-    are whole messages of 1 KiB or more that look incompressible (random or
-    already compressed data). :obj:`0` compresses every message, like
-    websockets 17.4. Defaults to :data:`COMPRESSION_THRESHOLD`; set it on the
-    class to change it for every connection, or on the instance, which is in
+    Whole messages shorter than this many bytes are sent uncompressed.
+    :obj:`0` compresses every message below 1 KiB, like websockets 17.4.
+    Defaults to :data:`COMPRESSION_THRESHOLD`; set it on the class to change
+    it for every connection, or on the instance, which is in
     ``connection.protocol.extensions``, for one connection.
+
+    """
+
+    skip_incompressible: bool = SKIP_INCOMPRESSIBLE
+    """
+    Whole messages of 1 KiB or more that look incompressible (random or
+    already compressed data) are sent uncompressed. :obj:`False` compresses
+    them, like websockets 17.4. Defaults to :data:`SKIP_INCOMPRESSIBLE`; set
+    it on the class or on the instance, like :attr:`compression_threshold`.
 
     """
 
@@ -204,7 +242,8 @@ class PerMessageDeflate(Extension):
         Compress an outgoing frame.
 
         Data frames are compressed, except whole messages that
-        :attr:`compression_threshold` leaves uncompressed; control frames are
+        :attr:`compression_threshold` and :attr:`skip_incompressible` leave
+        uncompressed; control frames are
         returned as is.
 
         Args:
@@ -231,7 +270,10 @@ class PerMessageDeflate(Extension):
             # messages are: a fragment doesn't tell what the rest looks like.
             if frame.fin:
                 threshold = self.compression_threshold
-                if threshold and not _accel.worth_compressing(frame.data, threshold):
+                sample = self.skip_incompressible
+                if (threshold or sample) and not _accel.worth_compressing(
+                    frame.data, threshold, sample
+                ):
                     return frame
             else:
                 self.encode_cont_data = True
