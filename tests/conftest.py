@@ -5,7 +5,9 @@ Shared pytest configuration.
 
 from __future__ import annotations
 
+import shutil
 import sys
+import tempfile
 
 import pytest
 
@@ -119,3 +121,17 @@ def speedy_wheel(tmp_path_factory):
     from .wheel import build_wheel
 
     return build_wheel(tmp_path_factory.mktemp("speedy-wheel"))
+
+
+@pytest.fixture
+def unix_socket_path():
+    """
+    Path for a Unix socket, short enough for AF_UNIX (107 bytes on Linux).
+
+    ``tmp_path`` nests the test's name under the temporary directory, which
+    can make the path too long, e.g. when TMPDIR is itself deep.
+
+    """
+    directory = tempfile.mkdtemp(prefix="ws")
+    yield f"{directory}/s"
+    shutil.rmtree(directory, ignore_errors=True)

@@ -53,8 +53,10 @@ def free_port() -> int:
 
 def copy_example(name: str, directory: pathlib.Path, port: int) -> pathlib.Path:
     source = (EXAMPLES / name).read_text()
-    for example_port in EXAMPLE_PORTS:
-        source = source.replace(example_port, str(port))
+    # In one pass, whole numbers only: replacing the ports one after the
+    # other could replace part of a port written by an earlier replacement.
+    documented = "|".join(EXAMPLE_PORTS)
+    source = re.sub(rf"\b(?:{documented})\b", str(port), source)
     # Host names, not file names such as localhost.pem.
     source = re.sub(r'(?<=["/])localhost(?=[":])', "127.0.0.1", source)
     target = directory / name

@@ -188,8 +188,8 @@ async def test_router_marks_rules_as_websocket():
     assert all(rule.websocket for rule in url_map.iter_rules())
 
 
-async def test_unix_route(tmp_path):
-    path = str(tmp_path / "route.sock")
+async def test_unix_route(unix_socket_path):
+    path = unix_socket_path
     async with unix_route(URL_MAP, path):
         async with unix_connect(path, uri="ws://localhost/hello/unix") as ws:
             assert await ws.recv() == "hello unix"

@@ -331,8 +331,8 @@ async def test_wss_with_ssl_true_uses_default_context(server_ssl, certs):
             await connect(uri.replace("wss", "ws"), ssl=True)
 
 
-async def test_unix_socket(tmp_path):
-    path = str(tmp_path / "ws.sock")
+async def test_unix_socket(unix_socket_path):
+    path = unix_socket_path
     async with unix_serve(echo, path):
         async with unix_connect(path) as ws:
             await ws.send("unix")

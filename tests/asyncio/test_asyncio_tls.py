@@ -82,9 +82,9 @@ async def test_client_and_server_exchange_messages(
 
 
 async def test_unix_client_and_server(
-    tls_implementation, server_ssl, client_ssl, tmp_path
+    tls_implementation, server_ssl, client_ssl, unix_socket_path
 ):
-    path = str(tmp_path / "tls.sock")
+    path = unix_socket_path
     async with unix_serve(echo, path, ssl=server_ssl):
         async with deadline(DEADLINE):
             # unix_connect() uses wss://localhost/ when ssl is set: the

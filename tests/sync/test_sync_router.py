@@ -120,8 +120,8 @@ def test_create_router_subclass():
         assert raised.value.response.status_code == 410
 
 
-def test_unix_route(tmp_path):
-    path = str(tmp_path / "route.sock")
+def test_unix_route(unix_socket_path):
+    path = unix_socket_path
     with RunningRoute(unix_route(URL_MAP, path)):
         with unix_connect(path, uri="ws://localhost/hello/unix") as ws:
             assert ws.recv() == "hello unix"

@@ -356,10 +356,10 @@ def test_no_thread_or_socket_leak():
     assert open_fds() <= fds_before
 
 
-def test_unix_serve(tmp_path):
+def test_unix_serve(unix_socket_path):
     from websockets.sync.client import unix_connect
 
-    path = str(tmp_path / "ws.sock")
+    path = unix_socket_path
     with unix_serve(echo, path) as server:
         thread = threading.Thread(target=server.serve_forever)
         thread.start()

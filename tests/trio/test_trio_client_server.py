@@ -371,8 +371,8 @@ async def test_invalid_uri_raises_invalid_uri():
 
 @pytest.mark.skipif(not hasattr(socket, "AF_UNIX"), reason="Unix sockets")
 @trio_test
-async def test_unix_socket(tmp_path):
-    path = str(tmp_path / "ws.sock")
+async def test_unix_socket(unix_socket_path):
+    path = unix_socket_path
     sock = trio.socket.socket(socket.AF_UNIX)
     await sock.bind(path)
     sock.listen()
