@@ -5,6 +5,8 @@ Scenarios for the behaviours that issue 16 lists, plus routers and TLS.
 
 from __future__ import annotations
 
+from .tls import TLS_CONTEXTS
+
 
 SCENARIOS: dict[str, str] = {}
 
@@ -204,15 +206,7 @@ call("put", assembler.put, Frame(Opcode.TEXT, b"late"))
 call("get", assembler.get, 0)
 """
 
-_TLS = r"""
-import ssl, trustme
-ca = trustme.CA()
-cert = ca.issue_cert("localhost")
-server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-cert.configure_cert(server_ctx)
-client_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-ca.configure_trust(client_ctx)
-"""
+_TLS = TLS_CONTEXTS
 
 SCENARIOS["sync-serve-tls"] = (
     _TLS

@@ -10,21 +10,14 @@ for, the request heads, the frames, exceptions and logs.
 from __future__ import annotations
 
 from .clients import HI, case, render
+from .tls import TLS_CONTEXTS
 
 
 SCENARIOS: dict[str, str] = {}
 
 # Certificates for "localhost", trusted by client_ctx only; the proxy and
 # the server listen on 127.0.0.1, so verification needs a server_hostname.
-_TLS = """
-import trustme
-ca = trustme.CA()
-cert = ca.issue_cert("localhost")
-server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-cert.configure_cert(server_ctx)
-client_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-ca.configure_trust(client_ctx)
-"""
+_TLS = TLS_CONTEXTS
 
 _TLS_PROXY = ", wrap=lambda conn: server_ctx.wrap_socket(conn, server_side=True)"
 _CONNECT_OK = "b'HTTP/1.1 200 Connection established\\r\\n\\r\\n'"

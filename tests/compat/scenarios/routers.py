@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import textwrap
 
+from .tls import TLS_CONTEXTS
+
 
 SCENARIOS: dict[str, str] = {}
 
@@ -28,13 +30,7 @@ from websockets.exceptions import ConnectionClosed
 TLS = {tls}
 FOLLOWS = {follows}
 if TLS:
-    import trustme
-    ca = trustme.CA()
-    cert = ca.issue_cert("localhost")
-    server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    cert.configure_cert(server_ctx)
-    client_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ca.configure_trust(client_ctx)
+""" + textwrap.indent(TLS_CONTEXTS.strip("\n"), "    ") + """
     wrap = lambda sock: client_ctx.wrap_socket(sock, server_hostname="localhost")
 else:
     wrap = None
