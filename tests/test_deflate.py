@@ -378,3 +378,12 @@ def test_compiled_twin_rejects_concurrent_calls(deflate_compiled):
     finally:
         worker.join(timeout=60)
     assert errors == ["Compressor is already in use by another thread"]
+
+
+def test_worth_compressing_boundary_of_distinct_byte_values(deflate_twin):
+    limit = deflate_twin.INCOMPRESSIBLE_DISTINCT_BYTES
+    for distinct, expected in [(limit, True), (limit + 1, False)]:
+        # Each half of the 1024-byte sample holds the same ``distinct`` values.
+        half = (bytes(range(distinct)) * 3)[:512]
+        assert len(set(half)) == distinct
+        assert deflate_twin.worth_compressing(half * 2, 0) is expected

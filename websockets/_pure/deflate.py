@@ -51,6 +51,8 @@ SAMPLE_SIZE = 1024
 """Messages at least this long are sampled (two halves of this many bytes,
 from the start and the middle) to detect incompressible data."""
 
+_ALL_BYTE_VALUES = bytes(range(256))
+
 INCOMPRESSIBLE_DISTINCT_BYTES = 240
 """A sample with more distinct byte values than this is taken for
 incompressible data: random bytes give about 251 in 1024 bytes, text and
@@ -83,9 +85,13 @@ def worth_compressing(data: BytesLike, threshold: int, sample: bool = True) -> b
     half = SAMPLE_SIZE // 2
     middle = size // 2
     view = memoryview(data).cast("B")
-    distinct = set(view[:half])
-    distinct.update(view[middle : middle + half])
-    return len(distinct) <= INCOMPRESSIBLE_DISTINCT_BYTES
+    # Delete the sample's byte values from all 256: what's left is absent
+    # from the sample. bytes.translate() runs in C; building a set of the
+    # sample's items took ten times as long, as much as compressing 1 KiB.
+    absent = _ALL_BYTE_VALUES.translate(None, view[:half]).translate(
+        None, view[middle : middle + half]
+    )
+    return 256 - len(absent) <= INCOMPRESSIBLE_DISTINCT_BYTES
 
 
 class Compressor:
