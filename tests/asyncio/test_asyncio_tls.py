@@ -233,16 +233,26 @@ async def test_server_bounds_handshake_with_open_timeout(
             writer.close()
 
 
-async def test_client_bounds_handshake_with_open_timeout(tls_implementation):
-    # A server that accepts TCP connections and never speaks TLS.
+@contextlib.asynccontextmanager
+async def silent_server():
+    """Run a server that accepts TCP connections and never speaks TLS; yield its port."""
     writers = []
 
     async def silent(reader, writer):
         writers.append(writer)
 
     server = await asyncio.start_server(silent, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
     try:
+        yield server.sockets[0].getsockname()[1]
+    finally:
+        for writer in writers:
+            writer.close()
+        server.close()
+        await server.wait_closed()
+
+
+async def test_client_bounds_handshake_with_open_timeout(tls_implementation):
+    async with silent_server() as port:
         async with deadline(DEADLINE):
             # asyncio.TimeoutError is TimeoutError since Python 3.11.
             with pytest.raises((TimeoutError, asyncio.TimeoutError)):
@@ -251,24 +261,12 @@ async def test_client_bounds_handshake_with_open_timeout(tls_implementation):
                     ssl=ssl.create_default_context(),
                     open_timeout=0.2,
                 )
-    finally:
-        for writer in writers:
-            writer.close()
-        server.close()
-        await server.wait_closed()
 
 
 async def test_client_bounds_handshake_with_ssl_handshake_timeout(
     tls_implementation,
 ):
-    writers = []
-
-    async def silent(reader, writer):
-        writers.append(writer)
-
-    server = await asyncio.start_server(silent, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    try:
+    async with silent_server() as port:
         async with deadline(DEADLINE):
             with pytest.raises(ConnectionAbortedError, match="SSL handshake"):
                 await connect(
@@ -277,11 +275,6 @@ async def test_client_bounds_handshake_with_ssl_handshake_timeout(
                     open_timeout=None,
                     ssl_handshake_timeout=0.2,
                 )
-    finally:
-        for writer in writers:
-            writer.close()
-        server.close()
-        await server.wait_closed()
 
 
 def blocking_tls_client(port, ca_path, *, clean):
